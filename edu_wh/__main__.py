@@ -1,0 +1,3 @@
+from edu_wh.cli import run
+
+run()

@@ -1,0 +1,48 @@
+"""Cosmos configuration: render the dbt project from its manifest (built before parse time by
+``edu-wh manifest`` / ``make manifest``), so the DAG processor never runs dbt."""
+
+from __future__ import annotations
+
+import os
+
+from edu_wh.config import DBT_PROJECT_DIR, settings
+
+MANIFEST_PATH = DBT_PROJECT_DIR / "target" / "manifest.json"
+
+
+def cosmos_configs():
+    from cosmos import ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
+    from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
+
+    if not MANIFEST_PATH.exists():
+        raise FileNotFoundError(
+            f"{MANIFEST_PATH} is missing: build it with `make manifest` (dbt parse) before starting Airflow"
+        )
+    project = ProjectConfig(
+        dbt_project_path=DBT_PROJECT_DIR,
+        manifest_path=MANIFEST_PATH,
+        install_dbt_deps=False,
+    )
+    profile = ProfileConfig(
+        profile_name="edu_wh",
+        target_name="warehouse",
+        profiles_yml_filepath=DBT_PROJECT_DIR / "profiles.yml",
+    )
+    render = RenderConfig(
+        load_method=LoadMode.DBT_MANIFEST,
+        test_behavior=TestBehavior.BUILD,
+        emit_datasets=False,
+        # relationships tests have two parents: run them after both, as their own tasks
+        should_detach_multiple_parents_tests=True,
+    )
+    execution = ExecutionConfig(
+        execution_mode=ExecutionMode.LOCAL,
+        invocation_mode=InvocationMode.DBT_RUNNER,
+    )
+    return project, profile, render, execution
+
+
+def apply_dbt_env(context=None) -> None:
+    """on_execute_callback of every dbt task: resolve the warehouse when the task runs, not when
+    the DAG is parsed (dbt runs in-process and reads these through env_var() in profiles.yml)."""
+    os.environ.update(settings().dbt_env())

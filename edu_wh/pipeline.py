@@ -1,0 +1,221 @@
+"""The functions DAG tasks call (one each). DAG files only wire these together.
+
+Every function is idempotent for the same inputs: loading re-uses batches by file hash, the
+transform rebuilds the candidate schema, publishing compares content hashes, exports are keyed by
+release id.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from edu_wh.config import settings
+from edu_wh.errors import UserError
+
+log = logging.getLogger("edu_wh.pipeline")
+
+PIPELINE_LOCK_TTL_SECONDS = 3 * 3600
+
+
+@dataclass
+class LandingSummary:
+    source: str
+    loaded: list[dict] = field(default_factory=list)
+    already_loaded: list[str] = field(default_factory=list)
+    rejected: list[dict] = field(default_factory=list)
+
+    @property
+    def new_data(self) -> bool:
+        return bool(self.loaded)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def landing_files(source_name: str) -> list[Path]:
+    from ingest.registry import get_source
+
+    source = get_source(source_name)
+    folder = settings().landing_dir / source_name
+    if not folder.is_dir():
+        return []
+    files: set[Path] = set()
+    for pattern in source.file_patterns:
+        files.update(p for p in folder.rglob(pattern) if p.is_file() and not p.name.startswith((".", "~$")))
+    return sorted(files)
+
+
+def quarantine_file(source_name: str, path: Path, reason: str) -> Path:
+    """Move a refused file out of the landing folder, with its reason beside it."""
+    target_dir = settings().home / "quarantine" / source_name
+    target_dir.mkdir(parents=True, exist_ok=True)
+    target = target_dir / path.name
+    shutil.move(str(path), target)
+    (target_dir / (path.name + ".reason.txt")).write_text(reason + "\n", encoding="utf-8")
+    return target
+
+
+def load_landing(source_name: str, *, run_id: str | None = None) -> LandingSummary:
+    """Load every file of one source waiting in ``landing/<source>/``; refused files go to quarantine."""
+    from ingest.base import SourceFormatError
+    from ingest.loader import load_file
+    from ingest.registry import get_source
+
+    source = get_source(source_name)
+    summary = LandingSummary(source_name)
+    for path in landing_files(source_name):
+        try:
+            result = load_file(source, path, run_id=run_id)
+        except SourceFormatError as exc:
+            moved = quarantine_file(source_name, path, str(exc))
+            summary.rejected.append({"file": path.name, "reason": str(exc), "moved_to": str(moved)})
+            log.error("REJECTED %s", exc)
+            continue
+        if result.status == "already_loaded":
+            summary.already_loaded.append(path.name)
+        else:
+            summary.loaded.append(
+                {
+                    "file": path.name,
+                    "batch_id": result.batch_id,
+                    "rows": result.rows_loaded,
+                    "quarantined": result.rows_quarantined,
+                }
+            )
+        log.info(result.summary())
+    return summary
+
+
+def raise_for_rejections(summaries: list[dict]) -> None:
+    rejected = [r for s in summaries for r in (s or {}).get("rejected", [])]
+    if rejected:
+        lines = "; ".join(f"{r['file']}: {r['reason']}" for r in rejected)
+        raise UserError(
+            f"{len(rejected)} file(s) refused and moved to quarantine: {lines}",
+            hint="fix or re-request the file from the publisher, then drop it into landing again",
+        )
+
+
+# --- the pipeline lease: one transform-and-publish at a time ------------------------------------
+
+
+def acquire_pipeline_lock(run_id: str, *, wait_seconds: float = 1800, poll: float = 2.0) -> None:
+    """Take the warehouse-wide lease for building and publishing a release.
+
+    A lease row (not a session lock) because the build spans several Airflow tasks in different
+    processes. It expires after PIPELINE_LOCK_TTL_SECONDS in case its holder died without
+    releasing it; a holder that re-acquires (task retry) keeps it.
+    """
+    from edu_wh.warehouse import connect
+
+    deadline = time.monotonic() + wait_seconds
+    with connect("transformer", autocommit=True, application_name="edu-wh lock") as conn:
+        while True:
+            row = conn.execute(
+                "insert into meta.pipeline_lock as l (lock_name, holder, acquired_at) "
+                "values ('transform_publish', %s, clock_timestamp()) "
+                "on conflict (lock_name) do update set holder = excluded.holder, acquired_at = excluded.acquired_at "
+                "where l.holder is null or l.holder = excluded.holder "
+                f"or l.acquired_at < clock_timestamp() - interval '{PIPELINE_LOCK_TTL_SECONDS} seconds' "
+                "returning holder",
+                (run_id,),
+            ).fetchone()
+            if row:
+                log.info("pipeline lock taken by %s", run_id)
+                return
+            holder = conn.execute(
+                "select holder, acquired_at from meta.pipeline_lock where lock_name = 'transform_publish'"
+            ).fetchone()
+            if time.monotonic() > deadline:
+                raise UserError(
+                    f"another pipeline run holds the warehouse ({holder[0]} since {holder[1]:%H:%M:%S})",
+                    hint="wait for it to finish, or `edu-wh unlock` if it is known to be dead",
+                )
+            log.info("waiting for pipeline run %s to finish", holder[0] if holder else "?")
+            time.sleep(poll)
+
+
+def release_pipeline_lock(run_id: str | None = None, *, force: bool = False) -> bool:
+    from edu_wh.warehouse import connect
+
+    with connect("transformer", autocommit=True, application_name="edu-wh lock") as conn:
+        if force:
+            cur = conn.execute("update meta.pipeline_lock set holder = null where lock_name = 'transform_publish'")
+        else:
+            cur = conn.execute(
+                "update meta.pipeline_lock set holder = null where lock_name = 'transform_publish' and holder = %s",
+                (run_id,),
+            )
+        return cur.rowcount > 0
+
+
+# --- transform / gate / publish steps (also used by `edu-wh run` without Airflow) ----------------
+
+
+def dbt_command(args: list[str], *, quiet: bool = True) -> None:
+    """Run dbt in-process against the configured warehouse; raise with dbt's own message on failure."""
+    import os
+
+    from dbt.cli.main import dbtRunner
+
+    from edu_wh.config import DBT_PROJECT_DIR
+
+    cfg = settings()
+    os.environ.update(cfg.dbt_env())
+    full = [*args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
+    if quiet:
+        full = ["--quiet", *full]
+    result = dbtRunner().invoke(full)
+    if not result.success:
+        failures = []
+        for node in getattr(result.result, "results", None) or []:
+            if str(getattr(node, "status", "")).lower() in {"error", "fail"}:
+                failures.append(
+                    f"{node.node.name}: {(node.message or '').strip().splitlines()[0] if node.message else 'failed'}"
+                )
+        detail = "; ".join(failures[:5]) or str(result.exception or "see dbt log")
+        raise UserError(f"dbt {args[0]} failed: {detail}", hint=f"see {DBT_PROJECT_DIR / 'logs' / 'dbt.log'}")
+
+
+def build_manifest() -> Path:
+    """``dbt parse``: the manifest Cosmos renders the DAG from (no database access)."""
+    from edu_wh.config import DBT_PROJECT_DIR
+
+    dbt_command(["parse"])
+    return DBT_PROJECT_DIR / "target" / "manifest.json"
+
+
+def drop_candidate() -> None:
+    """Start every build from an empty candidate schema, so nothing stale can be published."""
+    from edu_wh.warehouse import connect
+
+    with connect("transformer", autocommit=True) as conn:
+        conn.execute("drop schema if exists candidate cascade")
+        conn.execute("create schema candidate")
+
+
+def run_gate(run_id: str | None = None) -> dict:
+    from expectations.framework import run_gate as _run_gate
+
+    return _run_gate("candidate", run_id=run_id).summary()
+
+
+def publish_release(run_id: str | None = None) -> dict:
+    from publication.swap import publish
+
+    result = publish(run_id=run_id)
+    return {
+        "status": result.status,
+        "release_id": result.release_id,
+        "summary": result.summary(),
+        "row_counts": result.row_counts,
+    }
+
+
+def json_summary(obj) -> str:
+    return json.dumps(obj, ensure_ascii=False, indent=2, default=str)

@@ -1,0 +1,41 @@
+"""A short text summary of the current release: what `make demo` prints at the end."""
+
+from __future__ import annotations
+
+from publication.headlines import headline_figures
+
+
+def release_summary() -> str:
+    from edu_wh.warehouse import connect
+
+    with connect("analyst", autocommit=True) as conn:
+        rel = conn.execute(
+            "select release_id, published_at, row_counts, gate_summary, content_hash, "
+            "(select count(*) from meta.releases where status <> 'dropped') "
+            "from meta.releases where status = 'current'"
+        ).fetchone()
+        if not rel:
+            return "no release has been published yet"
+        release_id, published_at, counts, gate, content_hash, kept = rel
+        unchanged = conn.execute(
+            "select message from meta.events where kind = 'publish' order by event_id desc limit 1"
+        ).fetchone()
+        lines = [
+            f"[bold]release {release_id}[/bold] published {published_at:%Y-%m-%d %H:%M:%S} UTC "
+            f"(content {content_hash[:12]}, {kept} release(s) kept for rollback)"
+        ]
+        if unchanged and "nothing published" in unchanged[0]:
+            lines.append(f"  this run: {unchanged[0]}")
+        if gate:
+            lines.append(
+                f"  gate: {gate.get('expectations')} checks, {gate.get('critical_failed')} critical failures, "
+                f"{gate.get('warnings_failed')} warnings; report {gate.get('report')}"
+            )
+        for table, rows in sorted(counts.items()):
+            lines.append(f"  published.{table:<28} {rows:>8,} rows")
+        figures = headline_figures(conn)
+        if figures:
+            lines.append("  headline figures:")
+            for fig in figures:
+                lines.append(f"    {fig['label_en']}: {fig['display']}  [{fig['source']}]")
+    return "\n".join(lines)
