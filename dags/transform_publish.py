@@ -1,4 +1,4 @@
-"""Build, check and publish a release of the education warehouse.
+"""Airflow DAG: build, check and publish a release of the education warehouse.
 
 Runs when any ``raw.*`` asset is updated (an ingest DAG loaded new data) or when triggered:
 

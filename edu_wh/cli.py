@@ -275,6 +275,20 @@ def demo() -> None:
     run_demo(out, err)
 
 
+def _register_command_modules() -> None:
+    """Commands of other areas live in edu_wh/commands/<area>.py and register themselves on `app`."""
+    import importlib
+    import pkgutil
+
+    import edu_wh.commands as pkg
+
+    for info in pkgutil.iter_modules(pkg.__path__):
+        importlib.import_module(f"{pkg.__name__}.{info.name}")
+
+
+_register_command_modules()
+
+
 def run() -> None:
     """Entry point with readable errors."""
     try:

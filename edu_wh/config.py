@@ -62,7 +62,12 @@ ENV_VARS: list[tuple[str, str, str]] = [
     ),
     ("EDU_WH_ALERT_EMAIL_TO", "(unset)", "Comma-separated recipients of failure e-mails."),
     ("EDU_WH_MAX_FILE_MB", "`512`", "Files larger than this are rejected before parsing."),
-    ("AIRFLOW_HOME", "`$EDU_WH_HOME/airflow`", "Set by the Makefile and CLI for local runs (SQLite metadata)."),
+    (
+        "EDU_WH_DBT_TARGET_PATH",
+        "`$EDU_WH_HOME/dbt/target`",
+        "dbt's target directory; the DAGs are rendered from the manifest.json in it.",
+    ),
+    ("AIRFLOW_HOME", "`$EDU_WH_HOME/airflow`", "Set by the CLI for local runs (SQLite metadata)."),
 ]
 
 EMBEDDED_DATABASE = "edu_wh"
@@ -104,6 +109,11 @@ class Settings:
         return self.home / "reports"
 
     @property
+    def dbt_target_dir(self) -> Path:
+        """dbt's target/ (manifest, compiled SQL), per installation so parallel runs never share it."""
+        return Path(os.environ.get("EDU_WH_DBT_TARGET_PATH") or self.home / "dbt" / "target")
+
+    @property
     def airflow_home(self) -> Path:
         return Path(os.environ.get("AIRFLOW_HOME") or self.home / "airflow")
 
@@ -134,6 +144,8 @@ class Settings:
             else unquote(parts.username or EMBEDDED_SUPERUSER),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
             "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
+            "DBT_TARGET_PATH": str(self.dbt_target_dir),
+            "DBT_LOG_PATH": str(self.home / "dbt" / "logs"),
         }
 
     def redacted_url(self) -> str:

@@ -7,20 +7,23 @@ import os
 
 from edu_wh.config import DBT_PROJECT_DIR, settings
 
-MANIFEST_PATH = DBT_PROJECT_DIR / "target" / "manifest.json"
+
+def manifest_path():
+    return settings().dbt_target_dir / "manifest.json"
 
 
 def cosmos_configs():
     from cosmos import ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
     from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
 
-    if not MANIFEST_PATH.exists():
+    manifest = manifest_path()
+    if not manifest.exists():
         raise FileNotFoundError(
-            f"{MANIFEST_PATH} is missing: build it with `make manifest` (dbt parse) before starting Airflow"
+            f"{manifest} is missing: build it with `make manifest` (dbt parse) before starting Airflow"
         )
     project = ProjectConfig(
         dbt_project_path=DBT_PROJECT_DIR,
-        manifest_path=MANIFEST_PATH,
+        manifest_path=manifest,
         install_dbt_deps=False,
     )
     profile = ProfileConfig(

@@ -22,10 +22,29 @@ DEFAULT_ARGS = {
     "execution_timeout": timedelta(hours=2),
 }
 
-#: source family → the sources its ingest DAG loads
+#: source family → the sources its ingest DAG loads (only registered sources are wired)
 FAMILIES: dict[str, list[str]] = {
-    "bns": ["bns_dynamic"],
+    "bns": ["bns_dynamic", "bns_bulletin"],
+    "press": ["press"],
+    "reference": ["kato"],
+    "nedb": ["nedb"],
+    "comfortable_school": ["comfortable_school"],
+    "egov": ["egov"],
+    "budget": ["budget"],
 }
+
+#: the publisher's cadence: APIs are polled, files are picked up when they land (a cheap scan)
+SCHEDULES: dict[str, str] = {
+    "egov": "0 3 * * *",  # daily, incremental on `modified`
+    "budget": "0 4 2 * *",  # monthly execution reports, on the 2nd
+}
+LANDING_SCAN_SCHEDULE = "*/30 * * * *"
+
+
+def family_sources(family: str) -> list[str]:
+    from ingest.registry import SOURCE_MODULES
+
+    return [name for name in FAMILIES[family] if name in SOURCE_MODULES]
 
 
 def raw_asset(source_name: str) -> Asset:
@@ -41,7 +60,71 @@ PUBLISHED_ASSET = Asset(name="published", uri="edu-wh://warehouse/published", gr
 
 
 def all_raw_assets() -> list[Asset]:
-    return [raw_asset(name) for names in FAMILIES.values() for name in names]
+    return [raw_asset(name) for family in FAMILIES for name in family_sources(family)]
+
+
+def build_ingest_dag(family: str, doc: str):
+    """The ingest DAG of one source family: for each source, fetch (networked sources only) and
+    load what landed; refused files fail the run after the good ones are loaded."""
+    from airflow.sdk import dag, task
+
+    networked = set(_networked_sources())
+
+    @dag(
+        dag_id=f"ingest_{family}",
+        schedule=SCHEDULES.get(family, LANDING_SCAN_SCHEDULE),
+        start_date=START_DATE,
+        catchup=False,
+        max_active_runs=1,
+        default_args=DEFAULT_ARGS,
+        on_failure_callback=notify_failure,
+        tags=["ingest", family],
+        doc_md=doc,
+    )
+    def ingest():
+        loads = []
+        for source_name in family_sources(family):
+
+            @task(task_id=f"load_{source_name}", outlets=[raw_asset(source_name)])
+            def load(source_name: str = source_name, **context) -> dict:
+                from airflow.sdk.exceptions import AirflowSkipException
+
+                from edu_wh.pipeline import load_landing
+
+                summary = load_landing(source_name, run_id=context["run_id"])
+                if not summary.new_data and not summary.rejected:
+                    raise AirflowSkipException(f"no new {source_name} data in landing")
+                return summary.as_dict()
+
+            if source_name in networked:
+
+                @task(task_id=f"fetch_{source_name}")
+                def fetch(source_name: str = source_name, **context) -> list[str]:
+                    from edu_wh.pipeline import fetch_source
+
+                    return fetch_source(source_name, run_id=context["run_id"])
+
+                loaded = load()
+                fetch() >> loaded
+            else:
+                loaded = load()
+            loads.append(loaded)
+
+        @task(trigger_rule="none_failed")
+        def check_rejections(summaries: list) -> None:
+            from edu_wh.pipeline import raise_for_rejections
+
+            raise_for_rejections([s for s in summaries if s])
+
+        check_rejections(loads)
+
+    return ingest()
+
+
+def _networked_sources() -> list[str]:
+    from ingest.registry import NETWORKED_SOURCES
+
+    return NETWORKED_SOURCES
 
 
 def notify_failure(context) -> None:

@@ -91,6 +91,15 @@ def load_landing(source_name: str, *, run_id: str | None = None) -> LandingSumma
     return summary
 
 
+def fetch_source(source_name: str, *, run_id: str | None = None) -> list[str]:
+    """Networked sources: download what is new from the publisher into landing/<source>/."""
+    from ingest.registry import get_source
+
+    landing = settings().landing_dir / source_name
+    landing.mkdir(parents=True, exist_ok=True)
+    return [str(p) for p in get_source(source_name).fetch(landing, run_id=run_id)]
+
+
 def raise_for_rejections(summaries: list[dict]) -> None:
     rejected = [r for s in summaries for r in (s or {}).get("rejected", [])]
     if rejected:
@@ -179,15 +188,13 @@ def dbt_command(args: list[str], *, quiet: bool = True) -> None:
                     f"{node.node.name}: {(node.message or '').strip().splitlines()[0] if node.message else 'failed'}"
                 )
         detail = "; ".join(failures[:5]) or str(result.exception or "see dbt log")
-        raise UserError(f"dbt {args[0]} failed: {detail}", hint=f"see {DBT_PROJECT_DIR / 'logs' / 'dbt.log'}")
+        raise UserError(f"dbt {args[0]} failed: {detail}", hint=f"see {cfg.home / 'dbt' / 'logs' / 'dbt.log'}")
 
 
 def build_manifest() -> Path:
     """``dbt parse``: the manifest Cosmos renders the DAG from (no database access)."""
-    from edu_wh.config import DBT_PROJECT_DIR
-
     dbt_command(["parse"])
-    return DBT_PROJECT_DIR / "target" / "manifest.json"
+    return settings().dbt_target_dir / "manifest.json"
 
 
 def drop_candidate() -> None:

@@ -137,6 +137,12 @@ class Source(abc.ABC):
     def parse(self, stream: BinaryIO, filename: str, report: ParseReport) -> Iterator[ParsedItem]:
         """Yield rows of the file. Pure: depends only on the bytes and the filename."""
 
+    def fetch(self, landing_dir, *, run_id: str | None = None) -> list:
+        """Networked sources only: download new data from the publisher into ``landing_dir``
+        (as delivered) and return the files written; the loader then loads them like any file.
+        Listed in ``ingest.registry.NETWORKED_SOURCES``."""
+        return []
+
     def stream_key(self, filename: str) -> str | None:
         """Files with the same key are successive versions of one stream (volume guard)."""
         return None

@@ -12,6 +12,10 @@ SOURCE_MODULES: dict[str, str] = {
 }
 
 
+#: sources fetched from a publisher's API before loading (their Source implements ``fetch``)
+NETWORKED_SOURCES: list[str] = []
+
+
 def get_source(name: str) -> Source:
     from edu_wh.errors import UserError
 

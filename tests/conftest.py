@@ -20,7 +20,8 @@ import psycopg
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-TEST_HOME = REPO / ".local" / "test"
+# EDU_WH_TEST_HOME lets several test sessions run side by side (each with its own server).
+TEST_HOME = Path(os.environ.get("EDU_WH_TEST_HOME") or REPO / ".local" / "test").resolve()
 SHARED = REPO.parent / "shared"
 SAMPLES = REPO / "data" / "samples"
 
@@ -38,6 +39,7 @@ def pytest_configure(config):
     os.environ["EDU_WH_PG_PORT"] = os.environ["EDU_WH_TEST_PG_PORT"]
     os.environ.pop("EDU_WH_DATABASE_URL", None)
     os.environ.pop("AIRFLOW_HOME", None)
+    os.environ.pop("EDU_WH_DBT_TARGET_PATH", None)
     for key in [k for k in os.environ if k.startswith("AIRFLOW__")]:
         del os.environ[key]
     from edu_wh.airflow_env import apply_airflow_env
