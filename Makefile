@@ -58,8 +58,8 @@ bench: install ## benchmarks at scale 1 and 10; writes docs/BENCHMARKS.md
 	@$(UV) sync --frozen --python $(PYTHON) --quiet --group bench
 	@$(BIN)/python -m benchmarks.run
 
-lint: install ## ruff and the dbt naming checks
-	@$(BIN)/ruff check . && $(BIN)/ruff format --check .
+lint: install ## ruff (with Airflow AIR rules), ruff format, sqlfluff on the dbt models
+	@$(BIN)/ruff check --quiet . && $(BIN)/ruff format --check --quiet . && $(BIN)/sqlfluff lint --nofail --format none dbt_project/models >/dev/null && $(BIN)/sqlfluff lint dbt_project/models
 
 lock: ## re-resolve dependencies (needs the package registry)
 	@$(UV) lock --python $(PYTHON)

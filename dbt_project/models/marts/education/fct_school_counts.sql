@@ -28,7 +28,8 @@ schools as (
     from cells
     inner join batches
         on cells.batch_id = batches.batch_id
-    where {{ normalize_name('cells.table_title') }} like 'число общеобразовательных школ%'
+    where
+        {{ normalize_name('cells.table_title') }} like 'число общеобразовательных школ%'
         and cells.academic_year is not null
 
 ),

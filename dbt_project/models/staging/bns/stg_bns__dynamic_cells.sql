@@ -54,8 +54,9 @@ resolved as (
         territory_names.kato_code
     from typed
     left join territory_names
-        on typed.language = territory_names.language
-        and {{ normalize_name('typed.row_label') }} = {{ normalize_name('territory_names.name') }}
+        on
+            typed.language = territory_names.language
+            and {{ normalize_name('typed.row_label') }} = {{ normalize_name('territory_names.name') }}
 
 ),
 
