@@ -59,7 +59,7 @@ bench: install ## benchmarks at scale 1 and 10; writes docs/BENCHMARKS.md
 	@$(BIN)/python -m benchmarks.run
 
 lint: install ## ruff (with Airflow AIR rules), ruff format, sqlfluff on the dbt models
-	@$(BIN)/ruff check --quiet . && $(BIN)/ruff format --check --quiet . && $(BIN)/sqlfluff lint --nofail --format none dbt_project/models >/dev/null && $(BIN)/sqlfluff lint dbt_project/models
+	@$(BIN)/ruff check --quiet . && $(BIN)/ruff format --check --quiet . && $(BIN)/sqlfluff lint --quiet dbt_project/models
 
 lock: ## re-resolve dependencies (needs the package registry)
 	@$(UV) lock --python $(PYTHON)

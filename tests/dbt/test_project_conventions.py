@@ -41,7 +41,8 @@ def test_staging_names_say_their_source(manifest):
         if layer_of(node) == "staging":
             assert "__" in node["name"], f"{node['name']} must be stg_<source>__<entity>"
             assert node["fqn"][2] == node["name"].split("__")[0].removeprefix("stg_"), (
-                f"{node['name']} must live in models/staging/{node['name'].split('__')[0].removeprefix('stg_')}/")
+                f"{node['name']} must live in models/staging/{node['name'].split('__')[0].removeprefix('stg_')}/"
+            )
 
 
 def test_only_staging_models_read_sources(manifest):
@@ -50,7 +51,9 @@ def test_only_staging_models_read_sources(manifest):
         reads_source = any(dep.startswith("source.") for dep in sources)
         if layer_of(node) == "staging":
             assert reads_source, f"{node['name']} is a staging model but reads no source()"
-            assert sum(dep.startswith("source.") for dep in sources) == 1, f"{node['name']} reads more than one source()"
+            assert sum(dep.startswith("source.") for dep in sources) == 1, (
+                f"{node['name']} reads more than one source()"
+            )
         else:
             assert not reads_source, f"{node['name']} reads a source() directly; go through a staging model"
 
@@ -70,7 +73,9 @@ def test_every_model_grain_is_tested(manifest):
             for dep in node["depends_on"]["nodes"]:
                 tests_by_model.setdefault(dep, []).append(node)
     for node in models(manifest):
-        names = {t["test_metadata"]["name"] for t in tests_by_model.get(node["unique_id"], []) if t.get("test_metadata")}
+        names = {
+            t["test_metadata"]["name"] for t in tests_by_model.get(node["unique_id"], []) if t.get("test_metadata")
+        }
         assert names & {"unique", "unique_combination"}, f"{node['name']} has no uniqueness test on its grain"
 
 
@@ -93,8 +98,16 @@ def test_published_models_are_contracts_with_trilingual_labels(manifest):
 
 
 def test_published_tables_carry_territory_period_and_provenance(manifest):
-    period_columns = {"academic_year", "year", "calendar_year", "period", "status_date", "valid_from", "report_date",
-                      "published_date"}
+    period_columns = {
+        "academic_year",
+        "year",
+        "calendar_year",
+        "period",
+        "status_date",
+        "valid_from",
+        "report_date",
+        "published_date",
+    }
     for node in models(manifest):
         if layer_of(node) != "published":
             continue
@@ -108,7 +121,10 @@ def test_published_tables_carry_territory_period_and_provenance(manifest):
 def test_money_columns_name_their_unit(manifest):
     for node in models(manifest):
         for name in node["columns"]:
-            if any(word in name for word in ("amount", "cost", "budget", "spend", "plan", "executed")) and not name.endswith(
-                    ("_kzt", "_kzt_thousands", "_pct", "_ratio", "_share")) and not name.startswith(("is_", "has_")):
+            if (
+                any(word in name for word in ("amount", "cost", "budget", "spend", "plan", "executed"))
+                and not name.endswith(("_kzt", "_kzt_thousands", "_pct", "_ratio", "_share"))
+                and not name.startswith(("is_", "has_"))
+            ):
                 if node["columns"][name].get("data_type") in (None, "numeric", "bigint", "integer"):
                     pytest.fail(f"{node['name']}.{name} looks like money but does not end in _kzt")
