@@ -38,7 +38,7 @@ create table if not exists meta.load_batches (
     source_file       text not null,
     file_sha256       text not null,
     file_bytes        bigint,
-    status            text not null check (status in ('loading', 'loaded', 'rejected', 'failed', 'abandoned')),
+    status            text not null check (status in ('loading', 'loaded', 'rejected', 'failed', 'abandoned', 'superseded')),
     rows_loaded       bigint,
     rows_quarantined  bigint,
     is_synthetic      boolean not null default false,
@@ -198,6 +198,7 @@ def bootstrap(conn: psycopg.Connection) -> None:
             )
         for statement in _split(META_DDL) + _split(RAW_COMMON_DDL):
             _exec(conn, statement)
+        _ensure_batch_statuses(conn)
         for source in all_sources():
             for statement in source.raw_ddl():
                 _exec(conn, statement)
@@ -245,6 +246,22 @@ def bootstrap(conn: psycopg.Connection) -> None:
         _exec(conn, sql.SQL("grant select on all tables in schema published to {}").format(r["ministry_reader"]))
         for role in (r["analyst"], r["ministry_reader"]):
             _exec(conn, sql.SQL("revoke all on schema raw, staging, intermediate, candidate from {}").format(role))
+
+
+def _ensure_batch_statuses(conn: psycopg.Connection) -> None:
+    """Databases bootstrapped before 'superseded' existed (a batch replaced by a reload of the
+    same file) get the wider status check; altered only when needed, so no lock otherwise."""
+    definition = conn.execute(
+        "select pg_get_constraintdef(oid) from pg_constraint "
+        "where conrelid = 'meta.load_batches'::regclass and conname = 'load_batches_status_check'"
+    ).fetchone()
+    if definition and "superseded" not in definition[0]:
+        _exec(
+            conn,
+            "alter table meta.load_batches drop constraint load_batches_status_check, "
+            "add constraint load_batches_status_check check "
+            "(status in ('loading', 'loaded', 'rejected', 'failed', 'abandoned', 'superseded'))",
+        )
 
 
 def _split(script: str) -> list[str]:

@@ -47,6 +47,13 @@ def family_sources(family: str) -> list[str]:
     return [name for name in FAMILIES[family] if name in SOURCE_MODULES]
 
 
+def registered_sources() -> list[str]:
+    """Every source in ``ingest.registry`` (the backfill DAG's choices)."""
+    from ingest.registry import SOURCE_MODULES
+
+    return list(SOURCE_MODULES)
+
+
 def raw_asset(source_name: str) -> Asset:
     """The asset a source's raw table represents; the transform DAG is scheduled on these."""
     from ingest.registry import SOURCE_MODULES
@@ -119,6 +126,73 @@ def build_ingest_dag(family: str, doc: str):
         check_rejections(loads)
 
     return ingest()
+
+
+def build_release_chain(*, full_refresh: bool | str = False):
+    """Wire, inside the current DAG, the one way a release is made (transform_publish, backfill):
+
+    ``acquire_lock`` → ``reset_candidate`` → ``dbt`` (Cosmos task group: seeds, models and their
+    tests into ``candidate``) → ``gate`` → ``publish`` → ``release_lock`` (a teardown of
+    ``acquire_lock``: it always runs, and a failure above still fails the run).
+
+    ``full_refresh`` goes to every Cosmos dbt task (``dbt build --full-refresh`` rebuilds
+    incremental models); it is a template field of Cosmos' build operators, so a Jinja string such
+    as ``"{{ params.full_refresh }}"`` is rendered per run (Cosmos reads "True"/"False").
+    Returns ``(first, last)`` so callers can put tasks before the chain.
+    """
+    from airflow.sdk import task, teardown
+    from cosmos import DbtTaskGroup
+
+    from edu_wh.dbt_cosmos import apply_dbt_env, cosmos_configs
+
+    project, profile, render, execution = cosmos_configs()
+
+    @task
+    def acquire_lock(**context) -> None:
+        from edu_wh.pipeline import acquire_pipeline_lock
+
+        acquire_pipeline_lock(context["run_id"])
+
+    @task
+    def reset_candidate() -> None:
+        from edu_wh.pipeline import drop_candidate
+
+        drop_candidate()
+
+    dbt = DbtTaskGroup(
+        group_id="dbt",
+        project_config=project,
+        profile_config=profile,
+        render_config=render,
+        execution_config=execution,
+        operator_args={"install_deps": False, "on_execute_callback": apply_dbt_env, "full_refresh": full_refresh},
+        default_args={"retries": 0},
+    )
+
+    @task(retries=0)
+    def gate(**context) -> dict:
+        from edu_wh.pipeline import run_gate
+
+        return run_gate(context["run_id"])
+
+    @task(outlets=[PUBLISHED_ASSET])
+    def publish(**context) -> dict:
+        from edu_wh.pipeline import publish_release
+
+        return publish_release(context["run_id"])
+
+    @teardown
+    def release_lock(**context) -> None:
+        from edu_wh.pipeline import release_pipeline_lock
+
+        release_pipeline_lock(context["run_id"])
+
+    lock = acquire_lock()
+    unlock = release_lock()
+    lock >> reset_candidate() >> dbt >> gate() >> publish() >> unlock
+    # a teardown always runs, and does not decide the run's state: a failed gate fails the run
+    unlock.as_teardown(setups=lock)
+    return lock, unlock
 
 
 def _networked_sources() -> list[str]:

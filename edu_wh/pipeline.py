@@ -60,17 +60,20 @@ def quarantine_file(source_name: str, path: Path, reason: str) -> Path:
     return target
 
 
-def load_landing(source_name: str, *, run_id: str | None = None) -> LandingSummary:
-    """Load every file of one source waiting in ``landing/<source>/``; refused files go to quarantine."""
+def load_landing(
+    source_name: str, *, run_id: str | None = None, paths: list[Path] | None = None, reload: bool = False
+) -> LandingSummary:
+    """Load every file of one source waiting in ``landing/<source>/`` (or only ``paths``); refused
+    files go to quarantine. ``reload``: load files again even if loaded before (the backfill DAG)."""
     from ingest.base import SourceFormatError
     from ingest.loader import load_file
     from ingest.registry import get_source
 
     source = get_source(source_name)
     summary = LandingSummary(source_name)
-    for path in landing_files(source_name):
+    for path in landing_files(source_name) if paths is None else paths:
         try:
-            result = load_file(source, path, run_id=run_id)
+            result = load_file(source, path, run_id=run_id, reload=reload)
         except SourceFormatError as exc:
             moved = quarantine_file(source_name, path, str(exc))
             summary.rejected.append({"file": path.name, "reason": str(exc), "moved_to": str(moved)})
@@ -113,29 +116,63 @@ def raise_for_rejections(summaries: list[dict]) -> None:
 # --- the pipeline lease: one transform-and-publish at a time ------------------------------------
 
 
+def pipeline_lock_ttl_seconds() -> float:
+    """Age after which a lease counts as abandoned (its holder died); ``EDU_WH_PIPELINE_LOCK_TTL_SECONDS``."""
+    import os
+
+    return float(os.environ.get("EDU_WH_PIPELINE_LOCK_TTL_SECONDS") or PIPELINE_LOCK_TTL_SECONDS)
+
+
 def acquire_pipeline_lock(run_id: str, *, wait_seconds: float = 1800, poll: float = 2.0) -> None:
     """Take the warehouse-wide lease for building and publishing a release.
 
     A lease row (not a session lock) because the build spans several Airflow tasks in different
-    processes. It expires after PIPELINE_LOCK_TTL_SECONDS in case its holder died without
-    releasing it; a holder that re-acquires (task retry) keeps it.
+    processes. It expires after :func:`pipeline_lock_ttl_seconds` in case its holder died without
+    releasing it; a holder that re-acquires (task retry) keeps it. Taking, taking over and
+    releasing the lease are recorded in ``meta.events`` (kind ``pipeline_lock``).
     """
     from edu_wh.warehouse import connect
 
+    ttl = pipeline_lock_ttl_seconds()
     deadline = time.monotonic() + wait_seconds
     with connect("transformer", autocommit=True, application_name="edu-wh lock") as conn:
         while True:
-            row = conn.execute(
-                "insert into meta.pipeline_lock as l (lock_name, holder, acquired_at) "
-                "values ('transform_publish', %s, clock_timestamp()) "
-                "on conflict (lock_name) do update set holder = excluded.holder, acquired_at = excluded.acquired_at "
-                "where l.holder is null or l.holder = excluded.holder "
-                f"or l.acquired_at < clock_timestamp() - interval '{PIPELINE_LOCK_TTL_SECONDS} seconds' "
-                "returning holder",
-                (run_id,),
-            ).fetchone()
+            with conn.transaction():
+                previous = conn.execute(
+                    "select holder, acquired_at from meta.pipeline_lock where lock_name = 'transform_publish' "
+                    "for update"
+                ).fetchone()
+                row = conn.execute(
+                    "insert into meta.pipeline_lock as l (lock_name, holder, acquired_at) "
+                    "values ('transform_publish', %s, clock_timestamp()) "
+                    "on conflict (lock_name) do update set holder = excluded.holder, acquired_at = excluded.acquired_at "
+                    "where l.holder is null or l.holder = excluded.holder "
+                    "or l.acquired_at < clock_timestamp() - make_interval(secs => %s) "
+                    "returning holder",
+                    (run_id, ttl),
+                ).fetchone()
+                if row:
+                    stale = previous and previous[0] and previous[0] != run_id
+                    message = (
+                        f"lease taken over by {run_id} from {previous[0]}, silent since {previous[1]:%Y-%m-%d %H:%M:%S} "
+                        f"(older than the {ttl:.0f} s TTL)"
+                        if stale
+                        else f"lease taken by {run_id}"
+                    )
+                    conn.execute(
+                        "insert into meta.events (kind, message, details, run_id) values ('pipeline_lock', %s, %s, %s)",
+                        (
+                            message,
+                            json.dumps(
+                                {"action": "taken_over" if stale else "acquired", "previous_holder": previous[0]}
+                                if stale
+                                else {"action": "acquired"}
+                            ),
+                            run_id,
+                        ),
+                    )
             if row:
-                log.info("pipeline lock taken by %s", run_id)
+                log.info(message)
                 return
             holder = conn.execute(
                 "select holder, acquired_at from meta.pipeline_lock where lock_name = 'transform_publish'"
@@ -152,15 +189,27 @@ def acquire_pipeline_lock(run_id: str, *, wait_seconds: float = 1800, poll: floa
 def release_pipeline_lock(run_id: str | None = None, *, force: bool = False) -> bool:
     from edu_wh.warehouse import connect
 
-    with connect("transformer", autocommit=True, application_name="edu-wh lock") as conn:
+    with connect("transformer", autocommit=True, application_name="edu-wh lock") as conn, conn.transaction():
         if force:
-            cur = conn.execute("update meta.pipeline_lock set holder = null where lock_name = 'transform_publish'")
+            cur = conn.execute(
+                "update meta.pipeline_lock set holder = null where lock_name = 'transform_publish' and holder is not null"
+            )
         else:
             cur = conn.execute(
                 "update meta.pipeline_lock set holder = null where lock_name = 'transform_publish' and holder = %s",
                 (run_id,),
             )
-        return cur.rowcount > 0
+        released = cur.rowcount > 0
+        if released:
+            conn.execute(
+                "insert into meta.events (kind, message, details, run_id) values ('pipeline_lock', %s, %s, %s)",
+                (
+                    "lease released" + (" by force (edu-wh unlock)" if force else f" by {run_id}"),
+                    json.dumps({"action": "released", "forced": force}),
+                    run_id,
+                ),
+            )
+        return released
 
 
 # --- transform / gate / publish steps (also used by `edu-wh run` without Airflow) ----------------

@@ -49,6 +49,7 @@ class LoadResult:
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
     quarantine_reasons: dict[str, int] = field(default_factory=dict)
+    superseded_batch_id: int | None = None  # reload=True: the earlier batch of the same file
 
     def summary(self) -> str:
         if self.status == "already_loaded":
@@ -57,6 +58,8 @@ class LoadResult:
             f"{self.source}: {self.file} loaded as batch {self.batch_id}: "
             f"{self.rows_loaded:,} rows, {self.rows_quarantined:,} quarantined, {self.seconds:.2f} s"
         )
+        if self.superseded_batch_id:
+            text += f"; supersedes batch {self.superseded_batch_id}"
         if self.quarantine_reasons:
             top = sorted(self.quarantine_reasons.items(), key=lambda kv: -kv[1])[:3]
             text += " (" + "; ".join(f"{n}× {reason}" for reason, n in top) + ")"
@@ -91,7 +94,11 @@ def load_file(
     run_id: str | None = None,
     allow_volume_drop: bool = False,
     on_progress: Callable[[int], None] | None = None,
+    reload: bool = False,
 ) -> LoadResult:
+    """Load one file. ``reload=True`` loads a file again even if its hash was loaded before: the
+    earlier batch of the same file is marked ``superseded`` in the same transaction that marks the
+    new one ``loaded`` (staging keeps the newest batch, so the new rows win)."""
     path = Path(path)
     cfg = settings()
     display = path.name
@@ -121,14 +128,24 @@ def load_file(
                 "select batch_id from meta.load_batches where source = %s and file_sha256 = %s and status = 'loaded'",
                 (source.name, sha),
             ).fetchone()
-            if done:
+            if done and not reload:
                 result = LoadResult(source.name, display, "already_loaded", done[0])
                 log.info(result.summary())
                 return result
             stream_key = source.stream_key(display)
             batch_id = _new_batch(conn, source, display, sha, size, synthetic, run_id, stream_key)
             try:
-                result = _load_batch(conn, source, path, display, batch_id, stream_key, allow_volume_drop, on_progress)
+                result = _load_batch(
+                    conn,
+                    source,
+                    path,
+                    display,
+                    batch_id,
+                    stream_key,
+                    allow_volume_drop,
+                    on_progress,
+                    supersedes=done[0] if done else None,
+                )
             except SourceFormatError as exc:
                 _finish(conn, batch_id, "rejected", error=str(exc))
                 raise
@@ -209,7 +226,9 @@ def _flush_quarantine(cur, batch_id: int, source: Source, display: str, rows: li
     rows.clear()
 
 
-def _load_batch(conn, source, path, display, batch_id, stream_key, allow_volume_drop, on_progress) -> LoadResult:
+def _load_batch(
+    conn, source, path, display, batch_id, stream_key, allow_volume_drop, on_progress, supersedes=None
+) -> LoadResult:
     result = LoadResult(source.name, display, "loaded", batch_id)
     report = ParseReport()
     width = len(source.raw_table.columns)
@@ -252,6 +271,15 @@ def _load_batch(conn, source, path, display, batch_id, stream_key, allow_volume_
                     hint="if the smaller delivery is genuine, load it with --allow-volume-drop",
                 )
         result.notes = report.notes
+        if supersedes:
+            # before the new batch becomes 'loaded': one loaded batch per (source, file hash)
+            cur.execute(
+                "update meta.load_batches set status = 'superseded', "
+                "notes = concat_ws('; ', notes, 'superseded by batch ' || %s || ' (reload)') "
+                "where batch_id = %s and status = 'loaded'",
+                (batch_id, supersedes),
+            )
+            result.superseded_batch_id = supersedes
         cur.execute(
             "update meta.load_batches set status = 'loaded', rows_loaded = %s, rows_quarantined = %s, "
             "period = %s, notes = %s, finished_at = clock_timestamp() where batch_id = %s",
