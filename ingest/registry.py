@@ -9,6 +9,9 @@ from ingest.base import Source
 #: source name → module that defines ``SOURCE``
 SOURCE_MODULES: dict[str, str] = {
     "bns_dynamic": "ingest.bns_dynamic",
+    "bns_bulletin": "ingest.bns_bulletin",
+    "press": "ingest.press",
+    "kato": "ingest.kato",
 }
 
 
