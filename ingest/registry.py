@@ -9,6 +9,8 @@ from ingest.base import Source
 #: source name → module that defines ``SOURCE``
 SOURCE_MODULES: dict[str, str] = {
     "bns_dynamic": "ingest.bns_dynamic",
+    "egov": "ingest.egov",
+    "budget": "ingest.budget",
     "bns_bulletin": "ingest.bns_bulletin",
     "press": "ingest.press",
     "kato": "ingest.kato",
@@ -16,7 +18,7 @@ SOURCE_MODULES: dict[str, str] = {
 
 
 #: sources fetched from a publisher's API before loading (their Source implements ``fetch``)
-NETWORKED_SOURCES: list[str] = []
+NETWORKED_SOURCES: list[str] = ["egov", "budget"]
 
 
 def get_source(name: str) -> Source:

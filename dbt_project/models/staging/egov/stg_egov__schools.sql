@@ -1,0 +1,88 @@
+with source as (
+
+    select * from {{ source('egov', 'egov_records') }}
+
+),
+
+territory_names as (
+
+    select * from {{ ref('territory_names') }}
+    where language = 'ru'
+
+),
+
+schools as (
+
+    select
+        source._batch_id as batch_id,
+        source._source_file as source_file,
+        source.dataset as source_dataset,
+        source.dataset_version,
+        source.record_id,
+        case source.dataset when 'state_schools' then 'state' else 'private' end as ownership,
+        source.record ->> 'bin' as bin,
+        btrim(source.record ->> 'name_ru') as name_ru,
+        btrim(source.record ->> 'name_kz') as name_kk,
+        btrim(source.record ->> 'region_nam') as region_name,
+        btrim(source.record ->> 'district_n') as district_name,
+        btrim(source.record ->> 'language') as language_of_instruction,
+        source.record ->> 'student_co' as student_count_text,
+        source.record ->> 'establish_' as established_year_text,
+        source.record ->> 'sdu_load_i' as design_capacity_text,
+        source.record ->> 'lat' as latitude_text,
+        source.record ->> 'long' as longitude_text,
+        source.modified::timestamp as modified_at
+    from source
+    where source.dataset in ('state_schools', 'private_schools')
+
+),
+
+deduplicated as (
+
+    select
+        *,
+        row_number() over (
+            partition by source_dataset, record_id
+            order by modified_at desc, batch_id desc
+        ) as newest_first
+    from schools
+
+),
+
+final as (
+
+    select
+        deduplicated.source_dataset,
+        deduplicated.record_id,
+        deduplicated.ownership,
+        deduplicated.bin,
+        deduplicated.name_ru,
+        deduplicated.name_kk,
+        deduplicated.region_name,
+        deduplicated.district_name,
+        regions.kato_code as region_kato_code,
+        districts.kato_code,
+        deduplicated.language_of_instruction,
+        case when btrim(deduplicated.student_count_text) ~ '^\d+$' then btrim(deduplicated.student_count_text)::int end
+            as student_count,
+        case when btrim(deduplicated.established_year_text) ~ '^\d{4}$' then btrim(deduplicated.established_year_text)::int end
+            as established_year,
+        case when btrim(deduplicated.design_capacity_text) ~ '^\d+$' then btrim(deduplicated.design_capacity_text)::int end
+            as design_capacity,
+        case when btrim(deduplicated.latitude_text) ~ '^-?\d+(\.\d+)?$' then btrim(deduplicated.latitude_text)::numeric end
+            as latitude,
+        case when btrim(deduplicated.longitude_text) ~ '^-?\d+(\.\d+)?$' then btrim(deduplicated.longitude_text)::numeric end
+            as longitude,
+        deduplicated.modified_at,
+        deduplicated.batch_id,
+        deduplicated.source_file
+    from deduplicated
+    left join territory_names as regions
+        on {{ normalize_name('deduplicated.region_name') }} = {{ normalize_name('regions.name') }}
+    left join territory_names as districts
+        on {{ normalize_name('deduplicated.district_name') }} = {{ normalize_name('districts.name') }}
+    where deduplicated.newest_first = 1
+
+)
+
+select * from final
