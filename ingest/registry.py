@@ -11,6 +11,8 @@ SOURCE_MODULES: dict[str, str] = {
     "bns_dynamic": "ingest.bns_dynamic",
     "egov": "ingest.egov",
     "budget": "ingest.budget",
+    "nedb": "ingest.nedb",
+    "comfortable_school": "ingest.comfortable_school",
     "bns_bulletin": "ingest.bns_bulletin",
     "press": "ingest.press",
     "kato": "ingest.kato",

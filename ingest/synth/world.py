@@ -51,7 +51,7 @@ class District:
     valid_to: date | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class School:
     school_id: str  # stable synthetic identifier, e.g. "SYN000123"
     bin: str  # 12-digit business identification number, unique
@@ -68,7 +68,7 @@ class School:
     closed_year: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SchoolYear:
     """One school in one academic year: one row of the NEDB-style registry extract."""
 
@@ -157,5 +157,170 @@ class World:
     notes: list[str] = field(default_factory=list)
 
 
-def build_world(scale: int = 1, seed: int = 2023) -> World:  # pragma: no cover - implemented in ingest/synth
-    raise NotImplementedError
+GENERATOR_VERSION = "1.0"  # bump when the same (scale, seed) would give different data
+
+
+def academic_year_label(start_year: int) -> str:
+    """2023 → "2023/24"."""
+    return f"{start_year}/{(start_year + 1) % 100:02d}"
+
+
+def region_of(kato_code: str) -> str:
+    """Region (oblast or city of republican significance) of a KATO code: its first two digits."""
+    return kato_code[:2] + "0000000"
+
+
+def build_world(scale: int = 1, seed: int = 2023) -> World:
+    """Decide every fact of the synthetic world once; deterministic for (scale, seed).
+
+    Territorial totals (pupils per district, free meals, buses, budgets, construction projects) do
+    not depend on the scale; scale N makes N times as many schools and kindergartens share them
+    and extends the history backwards (:func:`ingest.synth.schools.history_years`).
+    """
+    from ingest.synth import budget_lines, projects, schools
+    from ingest.synth.geography import DISTRICTS, OBLAST, ZHETYSU, pre2022_code
+
+    if not isinstance(scale, int) or scale < 1:
+        raise ValueError(f"scale must be a whole number ≥ 1, not {scale!r}")
+    years = schools.history_years(scale)
+    districts = [
+        District(
+            kato_code=d.kato_code,
+            region_kato=d.region_kato,
+            name_ru=d.name_ru,
+            name_kk=d.name_kk,
+            is_urban=d.urban_schools == d.schools,
+            pre2022_kato_code=pre2022_code(d.kato_code),
+            pre2022_region_kato=OBLAST if d.region_kato == ZHETYSU else None,
+            valid_from=d.valid_from,
+        )
+        for d in DISTRICTS
+    ]
+    plans = schools.plan_schools(scale, seed)
+    rows = schools.allocate_pupils(plans, years, seed)
+    schools.assign_shifts(rows, scale)
+    schools.assign_meals(rows, years)
+    schools.assign_transport(rows, seed)
+    school_list = [
+        School(
+            school_id=p.school_id,
+            bin=p.bin,
+            name_ru=p.name_ru,
+            name_kk=p.name_kk,
+            district_kato=p.spec.kato_code,
+            ownership="state" if p.is_state else "private",
+            language=p.language,
+            is_urban=p.is_urban,
+            opened_year=p.opened_year,
+            design_capacity=p.design_capacity,
+            lat=p.lat,
+            lon=p.lon,
+            closed_year=p.closed_year,
+        )
+        for p in plans
+    ]
+    school_years = [
+        SchoolYear(
+            school_id=r.plan.school_id,
+            academic_year=academic_year_label(r.year),
+            kato_code=r.kato_code,
+            pupils_primary=r.primary,
+            pupils_basic=r.basic,
+            pupils_upper=r.upper,
+            shifts=r.shifts,
+            teachers=r.teachers,
+            pupils_free_meals=r.free_meals,
+            meal_cost_kzt=r.meal_cost,
+            pupils_transported=r.transported,
+            buses_in_service=r.buses,
+            buses_leased_in_year=r.leased,
+        )
+        for year in years
+        for group in ("city", "oblast", "zhetysu")
+        for r in rows.get((group, year), [])
+    ]
+    kindergartens = [
+        Kindergarten(
+            kindergarten_id=f"SYNK{k.index:06d}",
+            name_ru=k.name_ru,
+            name_kk=k.name_kk,
+            district_kato=k.spec.kato_code,
+            places=k.places,
+            children=k.children,
+            opened_year=k.opened_year,
+            lat=k.lat,
+            lon=k.lon,
+        )
+        for k in schools.plan_kindergartens(scale, seed)
+    ]
+    world = World(
+        scale=scale,
+        seed=seed,
+        academic_years=[academic_year_label(y) for y in years],
+        budget_years=list(years),
+        districts=districts,
+        schools=school_list,
+        school_years=school_years,
+        kindergartens=kindergartens,
+        budget_lines=budget_lines.build_budget_lines(years, seed, BudgetLine),
+        projects=projects.build_projects(seed, ComfortableSchoolProject, StatusEvent),
+    )
+    world.notes.append(
+        f"scale {scale}, seed {seed}: {len(school_list):,} schools, {len(school_years):,} school-years "
+        f"{world.academic_years[0]}–{world.academic_years[-1]}, {len(kindergartens):,} kindergartens, "
+        f"{len(world.budget_lines):,} budget lines, {len(world.projects)} construction projects"
+    )
+    return world
+
+
+def invariant_figures(world: World) -> dict[str, object]:
+    """The seed figures as the world states them (tests and `edu-wh synth` print these)."""
+    from ingest.synth.projects import AS_OF, status_on
+
+    oblast_2023 = [
+        sy for sy in world.school_years if sy.academic_year == "2023/24" and region_of(sy.kato_code) == "190000000"
+    ]
+
+    def plan_total(region: str, year: int) -> Decimal:
+        return sum(
+            (
+                b.plan_kzt_thousands
+                for b in world.budget_lines
+                if b.region_kato == region and b.year == year and b.month == 12
+            ),
+            Decimal("0.0"),
+        )
+
+    transport_2023 = [
+        b.executed_kzt_thousands
+        for b in world.budget_lines
+        if b.region_kato == "190000000" and b.year == 2023 and b.month == 12 and b.program == "022"
+    ]
+    oblast_projects = [p for p in world.projects if p.region_kato == "190000000"]
+    city_projects = [p for p in world.projects if p.region_kato == "750000000"]
+    under_construction = [p for p in oblast_projects if status_on(p, AS_OF) == "under_construction"]
+
+    def finished_by(projects, on: date) -> list:
+        return [p for p in projects if status_on(p, on) == "finished"]
+
+    return {
+        "oblast_2023_free_meal_pupils": sum(sy.pupils_free_meals for sy in oblast_2023),
+        "oblast_2023_meal_cost_kzt": sum(sy.meal_cost_kzt for sy in oblast_2023),
+        "oblast_2023_buses_leased": sum(sy.buses_leased_in_year for sy in oblast_2023),
+        "oblast_budget_plan_2023_kzt_thousands": plan_total("190000000", 2023),
+        "oblast_budget_plan_2022_kzt_thousands": plan_total("190000000", 2022),
+        "oblast_transport_executed_2023_kzt_thousands": sum(transport_2023, Decimal("0.0")),
+        "oblast_projects": len(oblast_projects),
+        "oblast_project_places": sum(p.places for p in oblast_projects),
+        "oblast_under_construction_2023_08_25": len(under_construction),
+        "oblast_under_construction_places": sum(p.places for p in under_construction),
+        "oblast_finished_by_2023_09_01": len(finished_by(under_construction, date(2023, 9, 1))),
+        "oblast_finished_by_2023_12_31": len(finished_by(under_construction, date(2023, 12, 31))),
+        "oblast_delayed_to_2024": sum(1 for p in under_construction if any(e.status == "delayed" for e in p.events)),
+        "oblast_first_finished_districts": sorted(
+            {p.kato_code for p in finished_by(under_construction, date(2023, 9, 1))}
+        ),
+        "city_projects": len(city_projects),
+        "city_project_places": sum(p.places for p in city_projects),
+        "city_funding": sorted({p.funding_source for p in city_projects}),
+    }
