@@ -205,6 +205,51 @@ def test_the_registry_covers_every_figure_of_the_seed_documents():
             remaining.remove(Decimal(str(int(value))))
 
 
+def test_registry_keys_territories_and_indicators_are_known():
+    registry = load_registry()
+    ids = [c["claim_id"] for c in registry]
+    assert len(ids) == len(set(ids))
+    with open(SEEDS / "territories.csv", encoding="utf-8") as fh:
+        territories = {r["kato_code"] for r in csv.DictReader(fh)}
+    with open(SEEDS / "indicators.csv", encoding="utf-8") as fh:
+        indicators = {r["indicator_code"]: r for r in csv.DictReader(fh)}
+    assert {c["kato_code"] for c in registry} <= territories
+    assert {c["indicator_code"] for c in registry} <= set(indicators)
+    required = {
+        "education_budget_kzt", "education_budget_change_kzt", "free_meals_pupils", "free_meals_cost_kzt",
+        "pupil_transport_cost_kzt", "buses_leased", "comfortable_school_schools", "comfortable_school_places",
+        "comfortable_school_schools_under_construction", "comfortable_school_places_under_construction",
+        "comfortable_school_schools_finished", "comfortable_school_schools_delayed", "school_place_deficit_reduction",
+        "schools_count", "pupils_count",
+    }  # fmt: skip
+    assert required <= set(indicators)
+    assert all(row["label_kk"] and row["label_ru"] and row["label_en"] for row in indicators.values())
+
+
+def test_almaty_oblast_and_city_claims_follow_the_language_of_the_text():
+    """004 (Kazakh) is about 'Алматы облысы', the oblast; 003 (Russian) about 'г. Алматы', the city."""
+    from ingest.reference import resolve_territory
+
+    by_document = {c["source_document"][:3]: c["kato_code"] for c in load_registry() if c["claim_id"][-2:] == "01"}
+    assert "Алматы облысының әкімі" in doc("004").read_text(encoding="utf-8")
+    assert resolve_territory("Алматы облысы", "kk") == resolve_territory("Алматы", "kk") == by_document["004"]
+    assert "Программы развития г. Алматы" in doc("003").read_text(encoding="utf-8")
+    assert resolve_territory("г. Алматы", "ru") == resolve_territory("Алматы", "ru") == by_document["003"]
+
+
+def test_a_registry_without_its_columns_is_refused(tmp_path, monkeypatch):
+    import ingest.press as press
+
+    (tmp_path / "press_claims_registry.csv").write_text("claim_id,source_document,value\nx,y,1\n", encoding="utf-8")
+    monkeypatch.setattr(press, "SEEDS_DIR", tmp_path)
+    press.load_registry.cache_clear()
+    try:
+        with pytest.raises(SourceFormatError, match=r"the claims registry lacks columns \['quote', 'unit'"):
+            parse(doc("004"))
+    finally:
+        press.load_registry.cache_clear()
+
+
 def test_documents_register_matches_the_files():
     with open(SEEDS / "press_documents.csv", encoding="utf-8") as fh:
         documents = {r["document_file"]: r for r in csv.DictReader(fh)}
