@@ -1,7 +1,12 @@
 """Headline figures of a release: the numbers the demo, the portal and the change summary show.
 
 Each is one query on ``published`` (so it can only show checked data) returning one value, with
-its label in three languages and where it comes from.
+its label in three languages and where it comes from. ``headline_figures(conn, schema=...)`` runs
+the same queries on an archived release (``archive_r<N>``) for the change summary. A headline whose
+table or column is not in a release is left out of that release.
+
+``kato_code``, ``period`` and ``claim_keys`` tie a figure to press claims (``published.claims``):
+the portal's provenance section lists the claims about the same thing and whether they match.
 """
 
 from __future__ import annotations
@@ -17,6 +22,9 @@ class Headline:
     label_kk: str
     unit: str
     sql: str  # returns (value, source)
+    kato_code: str | None = None
+    period: str | None = None  # academic year "2022/23" or calendar year "2023"
+    claim_keys: tuple[str, ...] = ()  # what claims about this figure call it (claims' metric column)
 
 
 HEADLINES: list[Headline] = [
@@ -28,6 +36,9 @@ HEADLINES: list[Headline] = [
         "schools",
         "select schools_count, source_reference from published.school_counts where kato_code = '190000000' "
         "and academic_year = '2021/22' and population_type = 'total' and territory_basis = 'as_published'",
+        kato_code="190000000",
+        period="2021/22",
+        claim_keys=("schools_count", "schools"),
     ),
     Headline(
         "schools_almaty_oblast_2022",
@@ -37,6 +48,21 @@ HEADLINES: list[Headline] = [
         "schools",
         "select schools_count, source_reference from published.school_counts where kato_code = '190000000' "
         "and academic_year = '2022/23' and population_type = 'total' and territory_basis = 'as_published'",
+        kato_code="190000000",
+        period="2022/23",
+        claim_keys=("schools_count", "schools"),
+    ),
+    Headline(
+        "schools_almaty_city_2022",
+        "Schools in Almaty city, 2022/23",
+        "Школы города Алматы, 2022/23",
+        "Алматы қаласының мектептері, 2022/23",
+        "schools",
+        "select schools_count, source_reference from published.school_counts where kato_code = '750000000' "
+        "and academic_year = '2022/23' and population_type = 'total' and territory_basis = 'as_published'",
+        kato_code="750000000",
+        period="2022/23",
+        claim_keys=("schools_count", "schools"),
     ),
 ]
 
@@ -51,15 +77,16 @@ def _display(value, unit: str) -> str:
     return f"{int(value):,} {unit}".replace(",", " ")
 
 
-def headline_figures(conn) -> list[dict]:
+def headline_figures(conn, *, schema: str = "published") -> list[dict]:
     import psycopg
 
     figures = []
     for h in HEADLINES:
+        query = h.sql if schema == "published" else h.sql.replace("published.", f'"{schema}".')
         try:
             with conn.transaction():
-                row = conn.execute(h.sql).fetchone()
-        except psycopg.errors.UndefinedTable:
+                row = conn.execute(query).fetchone()
+        except (psycopg.errors.UndefinedTable, psycopg.errors.UndefinedColumn):
             continue
         if row is None:
             continue
@@ -73,6 +100,9 @@ def headline_figures(conn) -> list[dict]:
                 "unit": h.unit,
                 "display": _display(row[0], h.unit),
                 "source": row[1],
+                "kato_code": h.kato_code,
+                "period": h.period,
+                "claim_keys": list(h.claim_keys),
             }
         )
     return figures

@@ -1,0 +1,1 @@
+"""The static release portal (templates, assets and the builder)."""

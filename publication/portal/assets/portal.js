@@ -1,0 +1,350 @@
+/* edu-wh release portal: renders the data embedded in #release-data; no network, works from file://.
+   All text goes through textContent (never innerHTML), so data cannot inject markup. */
+(function () {
+  "use strict";
+
+  var DATA = JSON.parse(document.getElementById("release-data").textContent);
+  var LANGS = ["kk", "ru", "en"];
+  /* numbers and dates as written in Kazakhstan (1 234,5) for kk and ru; Chromium's ICU lacks kk number data */
+  var LOCALES = { kk: "ru-RU", ru: "ru-RU", en: "en-GB" };
+  var lang = initialLanguage();
+  var measureState = { territory: null, year: null };
+
+  function initialLanguage() {
+    var fromUrl = new URLSearchParams(window.location.search).get("lang") || (window.location.hash.match(/lang=(\w+)/) || [])[1];
+    if (LANGS.indexOf(fromUrl) >= 0) return fromUrl;
+    try {
+      var stored = window.localStorage.getItem("edu-wh-lang");
+      if (LANGS.indexOf(stored) >= 0) return stored;
+    } catch (e) { /* storage may be unavailable for file:// pages */ }
+    return DATA.default_language;
+  }
+
+  function t(key, params) {
+    var entry = DATA.i18n[key];
+    var text = entry ? entry[lang] || entry.en : key;
+    Object.keys(params || {}).forEach(function (k) { text = text.split("{" + k + "}").join(String(params[k])); });
+    return text;
+  }
+
+  function L(obj) { return obj ? (obj[lang] || obj.en || "") : ""; }
+
+  function el(tag, attrs) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (k === "text") node.textContent = attrs[k];
+      else if (k === "cls") node.className = attrs[k];
+      else node.setAttribute(k, attrs[k]);
+    });
+    for (var i = 2; i < arguments.length; i++) {
+      var child = arguments[i];
+      if (child === null || child === undefined || child === false) continue;
+      node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
+    }
+    return node;
+  }
+
+  function clear(id) { var n = document.getElementById(id); while (n.firstChild) n.removeChild(n.firstChild); return n; }
+
+  function num(v, format) {
+    if (v === null || v === undefined || v === "") return "—";
+    if (typeof v !== "number") return String(v);
+    var locale = LOCALES[lang];
+    if (format === "ratio") return new Intl.NumberFormat(locale, { style: "percent", maximumFractionDigits: 1 }).format(v);
+    if (format === "percent") return new Intl.NumberFormat(locale, { maximumFractionDigits: 1 }).format(v) + " %";
+    return new Intl.NumberFormat(locale, { maximumFractionDigits: Number.isInteger(v) ? 0 : 2 }).format(v);
+  }
+
+  function size(bytes) {
+    if (bytes === undefined || bytes === null) return "";
+    if (bytes < 1024 * 1024) return num(Math.max(1, Math.round(bytes / 1024))) + " " + t("kb");
+    return num(Math.round(bytes / 1024 / 102.4) / 10) + " " + t("mb");
+  }
+
+  function date(iso) {  /* the same in every language (not every browser knows Kazakh month names) */
+    if (!iso) return "—";
+    var d = new Date(iso);
+    if (isNaN(d.getTime())) return iso;
+    return d.toISOString().slice(0, 16).replace("T", " ") + " UTC";
+  }
+
+  /* --- header ------------------------------------------------------------------------------- */
+  function renderHeader() {
+    document.documentElement.lang = lang;
+    document.title = t("title") + " · r" + DATA.release.id;
+    document.getElementById("title").textContent = t("title");
+    document.getElementById("subtitle").textContent = t("subtitle");
+    var r = DATA.release;
+    var line = clear("release-line");
+    line.appendChild(el("span", { cls: "pill", text: t("release") + " " + r.id }));
+    line.appendChild(el("span", { text: " " + t("published_at") + ": " + date(r.published_at) }));
+    if (r.is_synthetic) line.appendChild(el("span", { cls: "badge synthetic", text: t("synthetic") }));
+    var langs = clear("langs");
+    LANGS.forEach(function (code) {
+      var b = el("button", { type: "button", "data-lang": code, "aria-pressed": String(code === lang), text: DATA.languages[code] });
+      if (code === lang) b.className = "active";
+      b.addEventListener("click", function () { setLanguage(code); });
+      langs.appendChild(b);
+    });
+    var nav = clear("section-nav");
+    ["headlines", "measures", "charts", "tables", "quality", "provenance", "changes"].forEach(function (id) {
+      nav.appendChild(el("a", { href: "#" + id, text: t("nav_" + id) }));
+    });
+    var banner = document.getElementById("synthetic-banner");
+    if (banner) banner.textContent = t("synthetic_banner");
+    Array.prototype.forEach.call(document.querySelectorAll("[data-i18n]"), function (n) { n.textContent = t(n.getAttribute("data-i18n")); });
+  }
+
+  /* --- headline figures ---------------------------------------------------------------------- */
+  function renderHeadlines() {
+    var box = clear("headline-cards");
+    if (!DATA.headlines.length) { box.appendChild(el("p", { cls: "muted", text: t("no_headlines") })); return; }
+    DATA.headlines.forEach(function (h) {
+      box.appendChild(el("div", { cls: "card headline", "data-key": h.key },
+        el("div", { cls: "card-value", text: num(h.value) }),
+        el("div", { cls: "card-label", text: h["label_" + lang] }),
+        el("div", { cls: "card-source muted", text: t("source") + ": " + (h.source || "—") })));
+    });
+  }
+
+  /* --- measures by territory and year -------------------------------------------------------- */
+  function yearsFor(code) {
+    var years = {};
+    DATA.measures.tables.forEach(function (tb) { Object.keys(tb.values[code] || {}).forEach(function (y) { years[y] = true; }); });
+    return Object.keys(years).sort();
+  }
+
+  function renderMeasures() {
+    var box = clear("measures-body");
+    var m = DATA.measures;
+    if (!m.tables.length) { box.appendChild(el("p", { cls: "muted", text: t("no_measures") })); return; }
+    if (!measureState.territory) measureState.territory = m.territories[0].code;
+    var years = yearsFor(measureState.territory);
+    if (years.indexOf(measureState.year) < 0) measureState.year = years[years.length - 1];
+
+    var tsel = el("select", { id: "measure-territory" });
+    m.territories.forEach(function (tr) {
+      var o = el("option", { value: tr.code, text: L(tr.name) });
+      if (tr.code === measureState.territory) o.selected = true;
+      tsel.appendChild(o);
+    });
+    tsel.addEventListener("change", function () { measureState.territory = tsel.value; renderMeasures(); });
+    var ysel = el("select", { id: "measure-year" });
+    years.forEach(function (y) { var o = el("option", { value: y, text: y }); if (y === measureState.year) o.selected = true; ysel.appendChild(o); });
+    ysel.addEventListener("change", function () { measureState.year = ysel.value; renderMeasures(); });
+    box.appendChild(el("div", { cls: "controls" },
+      el("label", {}, t("territory") + " ", tsel), el("label", {}, t("year") + " ", ysel)));
+
+    var cards = el("div", { cls: "cards" });
+    var any = false;
+    m.tables.forEach(function (tb) {
+      var cell = (tb.values[measureState.territory] || {})[measureState.year];
+      if (!cell) return;
+      var synthetic = ((tb.synthetic[measureState.territory] || {})[measureState.year]) === true;
+      tb.measures.forEach(function (ms) {
+        if (!(ms.column in cell)) return;
+        any = true;
+        var unit = L(ms.unit);
+        cards.appendChild(el("div", { cls: "card measure", "data-table": tb.table, "data-column": ms.column },
+          el("div", { cls: "card-value", text: num(cell[ms.column], ms.format) + (unit && ms.format === "number" ? " " + unit : "") }),
+          el("div", { cls: "card-label", text: L(ms.label) }),
+          el("div", { cls: "card-source muted", text: L(tb.label) }),
+          synthetic ? el("span", { cls: "badge synthetic", text: t("synthetic") }) : null));
+      });
+    });
+    if (!any) cards.appendChild(el("p", { cls: "muted", text: t("no_measures") }));
+    box.appendChild(cards);
+    box.appendChild(el("p", { cls: "muted small", text: t("measures_note") }));
+  }
+
+  /* --- charts -------------------------------------------------------------------------------- */
+  function chartTitle(c) { return (c.titles && c.titles[lang]) || (DATA.i18n[c.title_key] ? t(c.title_key) : c.key); }
+
+  function renderCharts() {
+    var box = clear("charts-body");
+    DATA.charts.forEach(function (c) {
+      var card = el("div", { cls: "chart-card", id: "chart-card-" + c.key, "data-available": String(c.available) },
+        el("h3", { text: chartTitle(c) }));
+      box.appendChild(card);
+      if (!c.available) {
+        card.classList.add("unavailable");
+        var detail = c.reason === "columns_missing" ? t("chart_columns_missing", { table: c.table, columns: c.columns || "" })
+          : t("not_in_release_detail", { table: c.table });
+        card.appendChild(el("p", { cls: "not-in-release", text: t("not_in_release") }));
+        card.appendChild(el("p", { cls: "muted small", text: detail }));
+        return;
+      }
+      if (c.traces.length > 5) card.classList.add("wide");
+      if (c.synthetic) card.appendChild(el("span", { cls: "badge synthetic", text: t("synthetic") }));
+      var div = el("div", { cls: "chart", id: "chart-" + c.key });
+      card.appendChild(div);
+      if (c.has_hidden) card.appendChild(el("p", { cls: "muted small", text: t("chart_hint") }));
+      drawChart(c, div);
+    });
+  }
+
+  function drawChart(c, div) {
+    if (typeof Plotly === "undefined") { div.textContent = "Plotly did not load"; return; }
+    var traces = c.traces.map(function (tr) {
+      var x = tr.x_by_lang ? tr.x_by_lang[lang] : tr.x;
+      if (tr.type === "target") {
+        return { type: "scatter", mode: "markers", name: t(tr.name_key), x: x, y: tr.y,
+          marker: { symbol: "line-ew-open", size: 28, line: { width: 3, color: "#c0392b" } } };
+      }
+      if (tr.type === "bar") return { type: "bar", name: L(tr.name), x: x, y: tr.y };
+      return { type: "scatter", mode: "lines+markers", name: L(tr.name), x: x, y: tr.y, visible: tr.visible, connectgaps: false };
+    });
+    var layout = {
+      margin: { t: 20, r: 10, b: 60, l: 70 },
+      height: c.traces.length > 5 ? 460 : 400,
+      separators: lang === "en" ? ".," : ", ",
+      legend: c.traces.length > 5 ? { orientation: "v", x: 1.02, y: 1, font: { size: 11 } } : { orientation: "h", y: -0.25 },
+      barmode: c.traces.some(function (tr) { return tr.type === "bar"; }) && c.traces.filter(function (tr) { return tr.type === "bar"; }).length > 1 ? "stack" : "group",
+      xaxis: { title: { text: c.x_title ? L(c.x_title) : "" }, type: "category", automargin: true },
+      yaxis: { title: { text: L(c.y_title) }, tickformat: c.y_format === "ratio" ? ".0%" : ",~r", rangemode: "tozero", automargin: true },
+      paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)"
+    };
+    Plotly.react(div, traces, layout, { displaylogo: false, responsive: true });
+  }
+
+  /* --- tables and downloads ------------------------------------------------------------------ */
+  function link(path, text, extra) {
+    return el("a", { href: path, download: "", cls: "download", "data-download": path }, text + (extra ? " · " + extra : ""));
+  }
+
+  function renderTables() {
+    var box = clear("tables-body");
+    var list = el("ul", { cls: "downloads" });
+    DATA.downloads.forEach(function (d) { list.appendChild(el("li", {}, link(d.path, t(d.label_key), (d.format || "") + (d.bytes ? " · " + size(d.bytes) : "")))); });
+    box.appendChild(el("h3", { text: t("all_files") }));
+    box.appendChild(list);
+    DATA.tables.forEach(function (tb) {
+      var files = el("div", { cls: "files" });
+      ["csv", "xlsx", "parquet"].forEach(function (fmt) {
+        var f = tb.files[fmt];
+        if (!f) return;
+        files.appendChild(link(f.path, fmt.toUpperCase(), (f.sheet ? t("sheet") + " " + f.sheet + " · " : "") + size(f.bytes)));
+      });
+      var head = el("tr", {});
+      var units = el("tr", { cls: "code" });
+      tb.columns.forEach(function (c) { head.appendChild(el("th", { text: L(c.label) })); units.appendChild(el("th", { text: c.name })); });
+      var body = el("tbody", {});
+      tb.preview.forEach(function (row) {
+        var tr = el("tr", {});
+        row.forEach(function (v) { tr.appendChild(el("td", { text: typeof v === "number" ? num(v) : (v === null ? "" : String(v)) })); });
+        body.appendChild(tr);
+      });
+      var details = el("details", {}, el("summary", { text: t("preview") }),
+        el("div", { cls: "scroll" }, el("table", { cls: "data" }, el("thead", {}, head, units), body)));
+      box.appendChild(el("div", { cls: "table-card", id: "table-" + tb.name },
+        el("h3", {}, L(tb.label), " ", el("code", { text: tb.name })),
+        el("p", { text: tb.description }),
+        el("p", { cls: "muted" }, num(tb.rows) + " " + t("rows") + " · " + t("grain") + ": " + (tb.grain_labels[lang] || []).join(" × "),
+          tb.synthetic_rows ? el("span", { cls: "badge synthetic", text: num(tb.synthetic_rows) + " " + t("synthetic_rows") }) : null),
+        files, details));
+    });
+  }
+
+  /* --- quality report ------------------------------------------------------------------------ */
+  function renderQuality() {
+    var box = clear("quality-body");
+    var q = DATA.quality;
+    if (!q.total) { box.appendChild(el("p", { cls: "muted", text: t("quality_none") })); return; }
+    box.appendChild(el("p", { cls: q.critical ? "bad" : "good", text: (q.critical ? "" : t("quality_passed") + " ") +
+      t("quality_summary", { passed: q.passed, total: q.total, critical: q.critical, warnings: q.warnings }) }));
+    var table = el("table", { cls: "data", id: "quality-table" });
+    table.appendChild(el("thead", {}, el("tr", {}, el("th", { text: t("dataset") }), el("th", { text: t("protects") }),
+      el("th", { text: t("check") }), el("th", { text: t("severity") }), el("th", { text: t("result") }))));
+    var body = el("tbody", {});
+    q.results.forEach(function (r) {
+      body.appendChild(el("tr", { cls: r.success ? "" : (r.severity === "critical" ? "row-bad" : "row-warn") },
+        el("td", {}, el("code", { text: r.table })), el("td", { text: r.protects }), el("td", {}, el("code", { text: r.expectation })),
+        el("td", { text: t(r.severity) }), el("td", { text: r.success ? "✓ " + t("passed") : "✗ " + t("failed") })));
+    });
+    table.appendChild(body);
+    box.appendChild(el("div", { cls: "scroll" }, table));
+  }
+
+  /* --- provenance ---------------------------------------------------------------------------- */
+  function renderProvenance() {
+    var box = clear("provenance-body");
+    if (!DATA.claims_present) box.appendChild(el("p", { cls: "muted", text: t("claims_not_in_release") }));
+    DATA.headlines.forEach(function (h) {
+      var card = el("div", { cls: "table-card provenance", "data-key": h.key },
+        el("h3", { text: h["label_" + lang] }),
+        el("p", {}, el("strong", { text: t("value") + ": " }), num(h.value)),
+        el("p", {}, el("strong", { text: t("source") + ": " }), el("code", { text: h.source || "—" })));
+      if (DATA.claims_present) {
+        card.appendChild(el("h4", { text: t("claims") }));
+        if (!h.claims || !h.claims.length) card.appendChild(el("p", { cls: "muted", text: t("claims_none") }));
+        else {
+          var ul = el("ul", { cls: "claims" });
+          h.claims.forEach(function (c) {
+            ul.appendChild(el("li", { cls: "claim " + c.verdict },
+              el("span", { cls: "badge " + c.verdict, text: t("claim_" + c.verdict) }), " ",
+              t("claimed") + ": " + num(c.claimed) + (c.unit ? " " + c.unit : ""),
+              c.text ? el("q", { text: c.text }) : null,
+              el("span", { cls: "muted small", text: " — " + [c.source, c.date, c.language].filter(Boolean).join(", ") })));
+          });
+          card.appendChild(ul);
+        }
+      }
+      box.appendChild(card);
+    });
+  }
+
+  /* --- changes ------------------------------------------------------------------------------- */
+  function renderChanges() {
+    var box = clear("changes-body");
+    var ch = DATA.changes;
+    if (ch.previous_release_id === null || ch.previous_release_id === undefined) box.appendChild(el("p", { text: t("changes_first") }));
+    else if (!ch.previous_kept) { box.appendChild(el("p", { cls: "muted", text: t("changes_not_kept", { prev: ch.previous_release_id }) })); return; }
+    else box.appendChild(el("p", { text: t("changes_since", { prev: ch.previous_release_id }) }));
+    var table = el("table", { cls: "data", id: "changes-table" });
+    table.appendChild(el("thead", {}, el("tr", {}, el("th", { text: t("dataset") }), el("th", { text: t("status") }),
+      el("th", { text: t("rows_before") }), el("th", { text: t("rows_after") }), el("th", { text: t("added") }),
+      el("th", { text: t("changed") }), el("th", { text: t("removed") }))));
+    var body = el("tbody", {});
+    (ch.tables || []).forEach(function (r) {
+      body.appendChild(el("tr", { "data-table": r.table }, el("td", {}, el("code", { text: r.table })), el("td", { text: t(r.status) }),
+        el("td", { text: num(r.rows_before) }), el("td", { text: num(r.rows_after) }), el("td", { text: num(r.added) }),
+        el("td", { text: num(r.changed) }), el("td", { text: num(r.removed) })));
+    });
+    table.appendChild(body);
+    box.appendChild(el("div", { cls: "scroll" }, table));
+    var moved = (ch.headlines || []).filter(function (h) { return h.status !== "unchanged"; });
+    if (moved.length && ch.previous_release_id !== null) {
+      box.appendChild(el("h3", { text: t("headline_changes") }));
+      var ul = el("ul", {});
+      moved.forEach(function (h) {
+        ul.appendChild(el("li", {}, h["label_" + lang] + ": " + num(h.before) + " → " + num(h.after)));
+      });
+      box.appendChild(ul);
+    }
+  }
+
+  /* --- footer -------------------------------------------------------------------------------- */
+  function renderFooter() {
+    var box = clear("footer");
+    var r = DATA.release;
+    box.appendChild(el("p", { text: t("footer") }));
+    box.appendChild(el("p", { cls: "muted small", text: t("git_commit") + ": " + (r.git_commit || "—") + " · " + t("content_hash") + ": " +
+      (r.content_hash || "").slice(0, 16) + " · " + t("exported_at") + ": " + date(r.exported_at) }));
+    box.appendChild(el("p", { cls: "muted small", text: t("input_batches") + ": " + r.input_batches.map(function (b) {
+      return b.source_file + (b.is_synthetic ? " (" + t("synthetic") + ")" : ""); }).join(", ") }));
+  }
+
+  function render() {
+    renderHeader(); renderHeadlines(); renderMeasures(); renderCharts(); renderTables();
+    renderQuality(); renderProvenance(); renderChanges(); renderFooter();
+  }
+
+  function setLanguage(code) {
+    lang = code;
+    try { window.localStorage.setItem("edu-wh-lang", code); } catch (e) { /* ignore */ }
+    render();
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", render);
+  else render();
+})();

@@ -1,0 +1,428 @@
+"""The portal's charts, computed from the release snapshot into Plotly-ready series.
+
+A chart is drawn only when its table is in the release; otherwise the portal says "not in this
+release". Columns are found by name among the usual candidates, so a table built by another
+engineer works without a change here as long as it uses the project's naming (``kato_code``,
+``year`` / ``academic_year``, ``*_kzt``, ``*_places``, ...). A model can also say exactly what to
+draw in its meta, which then wins::
+
+    config:
+      meta:
+        portal:
+          charts:
+            - key: budget            # one of the keys below, or a new one
+              kind: line             # line | bar
+              x: year                # a column, or "@territory": one bar per territory, latest year
+              y: executed_kzt
+              series: kato_code      # optional; territories get their names in kk / ru / en
+              target: target_kzt     # optional; drawn as markers
+              filters: {functional_group: ["04"]}
+              title_kk: ...          # optional; default titles are in publication/portal/i18n.py
+"""
+
+from __future__ import annotations
+
+import decimal
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+
+from publication.contract import MONEY_UNITS, PERCENT_UNITS, RATIO_UNITS, ColumnSpec
+from publication.snapshot import ReleaseSnapshot, TableData
+
+TERRITORY = "@territory"
+YEAR_COLUMNS = (
+    "year",
+    "academic_year",
+    "budget_year",
+    "fiscal_year",
+    "financial_year",
+    "calendar_year",
+    "report_year",
+    "period_year",
+    "school_year",
+)
+WITHIN_YEAR_COLUMNS = ("month", "report_month", "period_month", "quarter", "report_date", "as_of_date", "period_end")
+TOTAL_VALUES = ("total", "all", "as_published", "Всего", "барлығы")
+ALMATY = ("750000000", "190000000")  # Almaty city, Almaty oblast: shown first, others one click away
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    key: str
+    table: str
+    kind: str
+    title_key: str
+    x: tuple[str, ...]
+    y: tuple[str, ...]
+    series: tuple[str, ...] = ()
+    target: tuple[str, ...] = ()
+    filters: dict = field(default_factory=dict, hash=False)
+    focus: tuple[str, ...] = ALMATY
+    y_units: tuple[str, ...] = ()  # fallback: the first measure with one of these units
+    derive_deficit: bool = False  # place deficit = pupils − capacity when no deficit column exists
+    stack_by_status: bool = False  # no "done" column: places stacked by project status
+    titles: dict = field(default_factory=dict, hash=False)
+
+
+CHARTS: list[ChartSpec] = [
+    ChartSpec(
+        "budget",
+        "education_budget",
+        "line",
+        "chart_budget",
+        x=YEAR_COLUMNS,
+        y=(
+            "executed_kzt",
+            "spent_kzt",
+            "actual_kzt",
+            "execution_kzt",
+            "expenditure_kzt",
+            "amount_kzt",
+            "approved_kzt",
+            "planned_kzt",
+            "plan_kzt",
+            "budget_kzt",
+        ),
+        series=("kato_code",),
+        y_units=tuple(MONEY_UNITS),
+    ),
+    ChartSpec(
+        "free_meals",
+        "free_meals",
+        "line",
+        "chart_free_meals",
+        x=YEAR_COLUMNS,
+        y=(
+            "coverage_ratio",
+            "coverage_share",
+            "coverage_rate",
+            "share_covered",
+            "covered_share",
+            "coverage_percent",
+            "coverage_pct",
+            "pupils_covered",
+            "covered_pupils",
+            "pupils_fed",
+            "recipients_count",
+            "pupils_count",
+        ),
+        series=("kato_code",),
+        y_units=tuple(RATIO_UNITS | PERCENT_UNITS),
+    ),
+    ChartSpec(
+        "comfortable_school",
+        "comfortable_school",
+        "bar",
+        "chart_comfortable_school",
+        x=(TERRITORY,),
+        y=(
+            "places_delivered",
+            "places_completed",
+            "completed_places",
+            "places_commissioned",
+            "commissioned_places",
+            "places_built",
+            "finished_places",
+            "places_opened",
+            "places_finished",
+        ),
+        target=("target_places", "places_target", "planned_places", "places_planned", "target_places_2025"),
+        stack_by_status=True,
+    ),
+    ChartSpec(
+        "place_deficit",
+        "school_capacity",
+        "bar",
+        "chart_place_deficit",
+        x=(TERRITORY,),
+        y=("place_deficit", "deficit_places", "places_deficit", "place_shortage", "shortage_places", "deficit"),
+        derive_deficit=True,
+    ),
+    ChartSpec(
+        "schools",
+        "school_counts",
+        "line",
+        "chart_schools",
+        x=("academic_year", "year"),
+        y=("schools_count",),
+        series=("kato_code",),
+        filters={"population_type": ["total"], "territory_basis": ["as_published"]},
+        focus=(*ALMATY, "330000000"),
+    ),
+]
+
+STATUS_COLUMNS = ("status", "project_status", "stage", "construction_status")
+PLACES_COLUMNS = ("places", "design_places", "places_count", "capacity_places", "planned_places")
+PUPIL_COLUMNS = ("pupils", "pupils_count", "enrolled_pupils", "students_count", "contingent")
+CAPACITY_COLUMNS = ("design_capacity", "capacity", "capacity_places", "design_places", "places")
+
+
+def _first(candidates, columns) -> str | None:
+    return next((c for c in candidates if c in columns), None)
+
+
+def _num(value):
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    return value if isinstance(value, int | float) else None
+
+
+def _is_ratio(col: ColumnSpec | None) -> bool:
+    return bool(col) and (
+        col.unit in RATIO_UNITS | PERCENT_UNITS or col.name.endswith(("_ratio", "_share", "_percent", "_pct", "_rate"))
+    )
+
+
+def _meta_specs(snapshot: ReleaseSnapshot) -> list[ChartSpec]:
+    """Chart specs models declare in ``meta.portal.charts`` (they replace defaults with the same key)."""
+    found = []
+    for name, table in sorted(snapshot.tables.items()):
+        for i, hint in enumerate(((table.spec.meta.get("portal") or {}).get("charts")) or []):
+            as_tuple = lambda v: tuple(v) if isinstance(v, list | tuple) else ((v,) if v else ())  # noqa: E731
+            found.append(
+                ChartSpec(
+                    key=str(hint.get("key") or f"{name}_{i}"),
+                    table=name,
+                    kind=str(hint.get("kind") or "line"),
+                    title_key=str(hint.get("title_key") or f"chart_{hint.get('key')}"),
+                    x=as_tuple(hint.get("x")),
+                    y=as_tuple(hint.get("y")),
+                    series=as_tuple(hint.get("series")),
+                    target=as_tuple(hint.get("target")),
+                    filters=dict(hint.get("filters") or {}),
+                    titles={lang: hint[f"title_{lang}"] for lang in ("kk", "ru", "en") if hint.get(f"title_{lang}")},
+                )
+            )
+    return found
+
+
+def chart_specs(snapshot: ReleaseSnapshot) -> list[ChartSpec]:
+    declared = _meta_specs(snapshot)
+    merged = []
+    for spec in CHARTS:
+        own = next((d for d in declared if d.key == spec.key), None)
+        merged.append(replace(own, title_key=spec.title_key) if own and not own.titles else own or spec)
+    return merged + [d for d in declared if d.key not in {s.key for s in CHARTS}]
+
+
+class Territories:
+    """KATO code → names in kk / ru / en, from any table that carries them."""
+
+    def __init__(self, snapshot: ReleaseSnapshot):
+        self.names: dict[str, dict[str, str]] = {}
+        self.level: dict[str, str] = {}
+        for table in snapshot.tables.values():
+            cols = table.columns
+            if "kato_code" not in cols:
+                continue
+            for prefix in ("name_", "territory_name_"):
+                if all(f"{prefix}{lang}" in cols for lang in ("kk", "ru", "en")):
+                    current = "is_current" in cols
+                    for rec in table.records():
+                        if current and not rec["is_current"] and rec["kato_code"] in self.names:
+                            continue
+                        self.names[rec["kato_code"]] = {lang: rec[f"{prefix}{lang}"] for lang in ("kk", "ru", "en")}
+                        if rec.get("level"):
+                            self.level[rec["kato_code"]] = rec["level"]
+
+    def name(self, code) -> dict[str, str]:
+        code = str(code)
+        return self.names.get(code) or {lang: code for lang in ("kk", "ru", "en")}
+
+
+def _labels(col: ColumnSpec | None, fallback: str) -> dict[str, str]:
+    if col is None:
+        return {lang: fallback for lang in ("kk", "ru", "en")}
+    return {lang: col.label(lang) for lang in ("kk", "ru", "en")}
+
+
+def _filter_rows(table: TableData, spec: ChartSpec, used: set[str]) -> tuple[list[dict], dict]:
+    records = table.records()
+    applied = {}
+    for column, preferred in spec.filters.items():
+        if column not in table.columns:
+            continue
+        values = {r[column] for r in records}
+        choice = next(
+            (v for v in (preferred if isinstance(preferred, list | tuple) else [preferred]) if v in values), None
+        )
+        if choice is not None:
+            records = [r for r in records if r[column] == choice]
+            applied[column] = choice
+    for column in table.spec.grain:  # other grain dimensions: keep their "total" if they have one
+        if column in used or column in applied or column == "kato_code":
+            continue
+        values = {r[column] for r in records}
+        choice = next((v for v in TOTAL_VALUES if v in values), None)
+        if choice is not None and len(values) > 1:
+            records = [r for r in records if r[column] == choice]
+            applied[column] = choice
+    within = _first(WITHIN_YEAR_COLUMNS, table.columns)
+    if within and within not in used:  # cumulative reports: the latest report of each year
+        latest: dict = {}
+        for r in records:
+            key = tuple(r.get(c) for c in used)
+            if r[within] is not None and (key not in latest or r[within] > latest[key]):
+                latest[key] = r[within]
+        records = [r for r in records if r[within] == latest.get(tuple(r.get(c) for c in used))]
+        applied[within] = "latest"
+    return records, applied
+
+
+def _aggregate(records: list[dict], keys: list[str], y: str, ratio: bool) -> dict[tuple, float | None]:
+    sums: dict[tuple, list] = defaultdict(list)
+    for r in records:
+        sums[tuple(r[k] for k in keys)].append(_num(r[y]))
+    out = {}
+    for key, values in sums.items():
+        present = [v for v in values if v is not None]
+        if not present:
+            out[key] = None
+        elif ratio:
+            out[key] = sum(present) / len(present)
+        else:
+            out[key] = sum(present)
+    return out
+
+
+def _unavailable(spec: ChartSpec, reason: str, **detail) -> dict:
+    return {
+        "key": spec.key,
+        "table": spec.table,
+        "title_key": spec.title_key,
+        "titles": spec.titles,
+        "available": False,
+        "reason": reason,
+        **detail,
+    }
+
+
+def _districts_only(codes: set[str]) -> set[str]:
+    """Bars by district: leave out region totals when the districts are there."""
+    lower = {c for c in codes if isinstance(c, str) and len(c) == 9 and not c.endswith("0000000")}
+    return lower or codes
+
+
+def build_chart(spec: ChartSpec, snapshot: ReleaseSnapshot, territories: Territories) -> dict:
+    table = snapshot.tables.get(spec.table)
+    if table is None:
+        return _unavailable(spec, "not_in_release")
+    cols = table.columns
+    x = TERRITORY if spec.x == (TERRITORY,) else _first(spec.x, cols)
+    if x == TERRITORY and "kato_code" not in cols:
+        x = None
+    y = _first(spec.y, cols)
+    if y is None and spec.y_units:
+        y = next((c.name for c in table.spec.columns if c.is_measure and c.unit in spec.y_units), None)
+    series = _first(spec.series, cols)
+    target = _first(spec.target, cols)
+    status = _first(STATUS_COLUMNS, cols) if spec.stack_by_status and y is None else None
+    records_source = table
+    derived = None
+    if y is None and status:
+        y = _first(PLACES_COLUMNS, cols)
+        series = status
+    if y is None and spec.derive_deficit:
+        pupils, capacity = _first(PUPIL_COLUMNS, cols), _first(CAPACITY_COLUMNS, cols)
+        if pupils and capacity:
+            derived = (pupils, capacity)
+            y = "place_deficit"
+    if x is None or y is None:
+        missing = [name for name, found in (("x", x), ("y", y)) if found is None]
+        wanted = {"x": spec.x, "y": spec.y}
+        return _unavailable(
+            spec, "columns_missing", columns=", ".join(f"{m}: {' / '.join(wanted[m][:4])}" for m in missing)
+        )
+    xcol = "kato_code" if x == TERRITORY else x
+    year = _first(YEAR_COLUMNS, cols) if x == TERRITORY else None
+    used = {c for c in (xcol, series, year) if c}
+    records, applied = _filter_rows(records_source, spec, used)
+    if derived:
+        pupils, capacity = derived
+        records = [
+            {**r, "place_deficit": max(0.0, (_num(r[pupils]) or 0) - (_num(r[capacity]) or 0))}
+            for r in records
+            if _num(r[pupils]) is not None and _num(r[capacity]) is not None
+        ]
+    if year:  # one bar per territory: the latest year, never a sum over years
+        years = [r[year] for r in records if r[year] is not None]
+        if years:
+            latest = max(years)
+            records = [r for r in records if r[year] == latest]
+            applied[year] = latest
+    ycol = table.spec.column(y)
+    ratio = _is_ratio(ycol)
+    keys = [xcol, series] if series else [xcol]
+    values = _aggregate(records, keys, y, ratio)
+    traces = []
+    if x == TERRITORY:
+        codes = _districts_only({k[0] for k in values})
+        by_series = defaultdict(dict)
+        for key, v in values.items():
+            if key[0] in codes:
+                by_series[key[1] if series else None][key[0]] = v
+        order = sorted(codes, key=lambda c: -sum((s.get(c) or 0) for s in by_series.values()))
+        x_names = {lang: [territories.name(c)[lang] for c in order] for lang in ("kk", "ru", "en")}
+        for s_value, points in sorted(by_series.items(), key=lambda kv: str(kv[0])):
+            traces.append(
+                {
+                    "type": "bar",
+                    "name": _series_name(s_value, series, territories, ycol),
+                    "x_by_lang": x_names,
+                    "y": [points.get(c) for c in order],
+                }
+            )
+        if target:
+            tvals = _aggregate(records, [xcol], target, _is_ratio(table.spec.column(target)))
+            traces.append(
+                {"type": "target", "name_key": "target", "x_by_lang": x_names, "y": [tvals.get((c,)) for c in order]}
+            )
+    else:
+        by_series = defaultdict(dict)
+        for key, v in values.items():
+            by_series[key[1] if series else None][key[0]] = v
+        focus = [s for s in by_series if str(s) in spec.focus]
+        for s_value in sorted(by_series, key=lambda s: (str(s) not in spec.focus, str(s))):
+            points = by_series[s_value]
+            xs = sorted(k for k in points if k is not None)
+            traces.append(
+                {
+                    "type": "line" if spec.kind == "line" else "bar",
+                    "name": _series_name(s_value, series, territories, ycol),
+                    "x": [str(v) for v in xs],
+                    "y": [points[k] for k in xs],
+                    "visible": True if not focus or s_value in focus else "legendonly",
+                }
+            )
+    synthetic = "is_synthetic" in cols and any(r.get("is_synthetic") for r in records)
+    return {
+        "key": spec.key,
+        "table": spec.table,
+        "title_key": spec.title_key,
+        "titles": spec.titles,
+        "available": bool(traces),
+        "reason": "" if traces else "no_rows",
+        "kind": spec.kind,
+        "x_title": _labels(table.spec.column(xcol), xcol) if x != TERRITORY else None,
+        "y_title": _labels(ycol, y) if ycol else _labels(None, y),
+        "y_format": "ratio" if ycol is not None and ycol.unit in RATIO_UNITS else "number",
+        "filters": {k: str(v) for k, v in applied.items()},
+        "traces": traces,
+        "synthetic": synthetic,
+        "has_hidden": any(t.get("visible") == "legendonly" for t in traces),
+    }
+
+
+def _series_name(value, column: str | None, territories: Territories, ycol: ColumnSpec | None) -> dict[str, str]:
+    if column is None:
+        return {lang: (ycol.label(lang, with_unit=False) if ycol else "") for lang in ("kk", "ru", "en")}
+    if column == "kato_code":
+        return territories.name(value)
+    return {lang: str(value) for lang in ("kk", "ru", "en")}
+
+
+def build_charts(snapshot: ReleaseSnapshot) -> list[dict]:
+    territories = Territories(snapshot)
+    return [build_chart(spec, snapshot, territories) for spec in chart_specs(snapshot)]

@@ -1,0 +1,97 @@
+"""CHANGES.md / changes.json: rows added, changed and removed per table by grain, and headline moves."""
+
+from __future__ import annotations
+
+import json
+
+import psycopg
+import pytest
+
+from tests.publication.release_scenario import CITY_CHANGE, EXTRA_TABLE, SCHOOLS, build_and_publish, two_releases
+
+GRAIN = ["kato_code", "academic_year", "population_type", "territory_basis"]
+
+
+@pytest.fixture(scope="module")
+def scenario(template_db, dbt_manifest, tmp_path_factory):
+    with two_releases(template_db, tmp_path_factory.mktemp("changes")) as s:
+        yield s
+
+
+def sql_diff(url: str, previous: int, table: str, grain: list[str]) -> dict:
+    """The same comparison, done independently in SQL between the archive and the published table."""
+    on = " and ".join(f"a.{c} = p.{c}" for c in grain)
+    with psycopg.connect(url) as conn:
+        added = conn.execute(
+            f"select count(*) from published.{table} p where not exists "
+            f"(select 1 from archive_r{previous}.{table} a where {on})"
+        ).fetchone()[0]
+        removed = conn.execute(
+            f"select count(*) from archive_r{previous}.{table} a where not exists "
+            f"(select 1 from published.{table} p where {on})"
+        ).fetchone()[0]
+        changed = conn.execute(
+            f"select count(*) from published.{table} p join archive_r{previous}.{table} a on {on} "
+            "where row_to_json(p)::jsonb <> row_to_json(a)::jsonb"
+        ).fetchone()[0]
+    return {"added": added, "changed": changed, "removed": removed}
+
+
+def test_changes_count_rows_by_grain_against_the_previous_release(scenario):
+    changes = json.loads((scenario.folder(scenario.second) / "changes.json").read_text(encoding="utf-8"))
+    assert changes["previous_release_id"] == scenario.first and changes["previous_kept"] is True
+    tables = {t["table"]: t for t in changes["tables"]}
+    counts = tables["school_counts"]
+    assert counts["compared_by"] == GRAIN and counts["by_grain"] is True
+    assert {k: counts[k] for k in ("added", "changed", "removed")} == sql_diff(
+        scenario.url, scenario.first, "school_counts", GRAIN
+    )
+    assert (counts["added"], counts["removed"]) == (1, 1) and counts["changed"] > 1
+    assert counts["changed_columns"]["schools_count"] == 1
+    city = next(e for e in counts["examples_changed"] if e["key"]["kato_code"] == "750000000")
+    assert city["changes"]["schools_count"]["after"] - city["changes"]["schools_count"]["before"] == CITY_CHANGE
+    assert counts["examples_added"] == [dict(zip(GRAIN, ["750000000", "2023/24", "total", "as_published"]))]
+    territories = tables["territories"]
+    assert {k: territories[k] for k in ("added", "changed", "removed")} == {"added": 0, "changed": 1, "removed": 0}
+    assert territories["changed_columns"] == {"name_en": 1}
+    assert tables[EXTRA_TABLE]["status"] == "new" and tables[EXTRA_TABLE]["added"] == 4
+    headlines = {h["key"]: h for h in changes["headlines"]}
+    assert headlines["schools_almaty_city_2022"]["status"] == "changed"
+    assert headlines["schools_almaty_city_2022"]["difference"] == CITY_CHANGE
+    assert headlines["schools_almaty_oblast_2022"]["status"] == "unchanged"
+
+
+def test_changes_md_says_it_in_words(scenario):
+    text = (scenario.folder(scenario.second) / "CHANGES.md").read_text(encoding="utf-8")
+    assert f"# Changes in release {scenario.second}" in text
+    assert f"Compared with the previous release, {scenario.first}." in text
+    assert "| `school_counts` | changed | 1,380 | 1,380 | 1 |" in text
+    assert (
+        f"| Schools in Almaty city, 2022/23 | 333 schools | {333 + CITY_CHANGE} schools | +{CITY_CHANGE} (+2.1%) |"
+        in text
+    )
+    assert "`schools_count` 333 → 340" in text
+    first = (scenario.folder(scenario.first) / "CHANGES.md").read_text(encoding="utf-8")
+    assert "This is the first release" in first
+
+
+def test_when_the_previous_release_is_no_longer_kept_the_summary_says_so(warehouse, dbt_manifest, monkeypatch):
+    from ingest.bns_dynamic import SOURCE as BNS
+    from ingest.loader import load_file
+    from publication.release_files import export_release
+
+    monkeypatch.setenv("EDU_WH_KEEP_RELEASES", "0")
+    load_file(BNS, SCHOOLS)
+    first = build_and_publish(warehouse).release_id
+    second = build_and_publish(
+        warehouse, ["update candidate.territories set name_en = 'Almaty' where kato_code = '750000000'"]
+    ).release_id
+    with psycopg.connect(warehouse) as conn:
+        assert (
+            conn.execute("select status from meta.releases where release_id = %s", (first,)).fetchone()[0] == "dropped"
+        )
+    folder = export_release()
+    changes = json.loads((folder / "changes.json").read_text(encoding="utf-8"))
+    assert (changes["release_id"], changes["previous_release_id"], changes["previous_kept"]) == (second, first, False)
+    assert changes["tables"] == []
+    assert f"release {first} is no longer kept in the warehouse" in (folder / "CHANGES.md").read_text(encoding="utf-8")

@@ -1,0 +1,232 @@
+"""The release portal: what it computes from a release, and the page in a real headless Chromium."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import threading
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from publication.contract import ColumnSpec, TableSpec
+from publication.portal.builder import match_claims
+from publication.snapshot import ReleaseSnapshot, TableData
+from tests.publication.release_scenario import EXTRA_TABLE, two_releases
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def scenario(template_db, dbt_manifest, tmp_path_factory):
+    with two_releases(template_db, tmp_path_factory.mktemp("portal")) as s:
+        yield s
+
+
+def page_data(folder: Path) -> dict:
+    html = (folder / "portal" / "index.html").read_text(encoding="utf-8")
+    block = re.search(r'<script id="release-data" type="application/json">(.*?)</script>', html, re.S)
+    return json.loads(block.group(1))
+
+
+def test_charts_are_drawn_only_for_tables_in_the_release(scenario):
+    data = page_data(scenario.folder(scenario.second))
+    charts = {c["key"]: c for c in data["charts"]}
+    for key in ("budget", "free_meals", "comfortable_school", "place_deficit"):
+        assert charts[key]["available"] is False and charts[key]["reason"] == "not_in_release"
+    schools = charts["schools"]
+    assert schools["available"] and schools["filters"] == {
+        "population_type": "total",
+        "territory_basis": "as_published",
+    }
+    city = next(t for t in schools["traces"] if t["name"]["en"] == "Almaty city")
+    assert city["visible"] is True and city["y"][city["x"].index("2022/23")] == 340
+    assert city["name"]["kk"] == "Алматы қаласы"
+    oblast = next(t for t in schools["traces"] if t["name"]["ru"] == "Алматинская область")
+    assert oblast["y"][oblast["x"].index("2021/22")] == 800
+    hidden = [t for t in schools["traces"] if t["visible"] == "legendonly"]
+    assert hidden and all(t["name"]["en"] not in ("Almaty city", "Almaty Region") for t in hidden)
+    # a new table's own chart, declared in its model's meta, is drawn without any code naming it
+    spending = charts["test_spending"]
+    assert spending["available"] and spending["synthetic"] is True
+    assert spending["titles"]["ru"] == "Тестовые расходы"
+    assert {t["name"]["en"]: t["y"] for t in spending["traces"]}["Almaty city"] == [1234567.5, -1500.25]
+
+
+def test_measures_by_territory_and_year_and_synthetic_marks(scenario):
+    data = page_data(scenario.folder(scenario.second))
+    measures = {t["table"]: t for t in data["measures"]["tables"]}
+    assert data["measures"]["territories"][0]["code"] == "750000000"
+    assert measures["school_counts"]["values"]["190000000"]["2022/23"] == {"schools_count": 464}
+    assert measures["school_counts"]["measures"][0]["unit"] == {"kk": "бірлік", "ru": "единиц", "en": "number"}
+    assert measures[EXTRA_TABLE]["values"]["750000000"]["2023"] == {"amount_kzt": -1500.25, "change_share": -0.031}
+    assert measures[EXTRA_TABLE]["synthetic"] == {"190000000": {"2023": True}}
+    assert data["release"]["is_synthetic"] is True
+    assert next(t for t in data["tables"] if t["name"] == EXTRA_TABLE)["synthetic_rows"] == 1
+
+
+def test_quality_and_changes_are_in_the_page(scenario):
+    import psycopg
+
+    data = page_data(scenario.folder(scenario.second))
+    with psycopg.connect(scenario.url) as conn:
+        gate_run_id, n = conn.execute(
+            "select r.gate_run_id, (select count(*) from meta.gate_results g where g.gate_run_id = r.gate_run_id) "
+            "from meta.releases r where release_id = %s",
+            (scenario.second,),
+        ).fetchone()
+    assert data["quality"]["gate_run_id"] == gate_run_id
+    assert data["quality"]["total"] == n == data["quality"]["passed"] and data["quality"]["critical"] == 0
+    assert data["changes"]["previous_release_id"] == scenario.first
+    assert data["claims_present"] is False
+
+
+def _snapshot_with_claims(claims: list[tuple]) -> ReleaseSnapshot:
+    cols = ["claim_id", "quote", "value", "unit", "kato_code", "indicator_code", "period", "source_document"]
+    spec = TableSpec("claims", "pub_claims", "model.x", "", ("claim_id",), "", "", "",
+                     tuple(ColumnSpec(c, "text", "", "", "") for c in cols))  # fmt: skip
+    headline = {"key": "schools_almaty_oblast_2022", "label_kk": "", "label_ru": "", "label_en": "", "value": 464,
+                "display": "464 schools", "unit": "schools", "source": "BNS", "kato_code": "190000000",
+                "period": "2022/23", "claim_keys": ["schools_count"]}  # fmt: skip
+    return ReleaseSnapshot(
+        release={"release_id": 9}, schema="published", tables={"claims": TableData("claims", spec, claims)},
+        read_at=None, headlines=[headline],
+    )  # fmt: skip
+
+
+def test_press_claims_are_matched_to_headline_figures():
+    snapshot = _snapshot_with_claims(
+        [
+            ("c1", "464 мектеп", 464, "schools", "190000000", "schools_count", "2022/23", "004.txt"),
+            ("c2", "500-ге жуық мектеп", 500, "schools", "190000000", "schools_count", "2022/23", "005.txt"),
+            ("c3", "460 мектеп", 460, "schools", "750000000", "schools_count", "2022/23", "006.txt"),  # other place
+            ("c4", "бюджет", 394e9, "kzt", "190000000", "education_budget_kzt", "2023", "004.txt"),  # other figure
+        ]
+    )
+    present, headlines = match_claims(snapshot)
+    assert present is True
+    claims = headlines[0]["claims"]
+    assert [(c["source"], c["verdict"]) for c in claims] == [("004.txt", "matches"), ("005.txt", "differs")]
+    assert claims[1]["difference"] == -36
+
+
+def test_a_rounded_press_figure_matches_at_its_own_precision():
+    from publication.portal.builder import _tolerance
+
+    assert _tolerance(394e9) == 0.5e9  # "394 bn" matches 393.5-394.5 bn
+    assert _tolerance(113240) == 5  # "113 240" is precise to ten
+    assert _tolerance(756_000_000) == 0.5e6  # "756,0 млн" as the registry stores it
+    assert _tolerance(4.5) == 0.05
+    assert _tolerance(500) == 5  # a round number is not a licence: at most 1% off
+    assert _tolerance(7) == 0.5
+
+
+# --- the page in a real browser -------------------------------------------------------------------
+
+
+@pytest.fixture
+def served(scenario):
+    from publication.portal.server import make_server
+
+    server = make_server(scenario.folder(scenario.second), 0)
+    assert server.server_address[0] == "127.0.0.1"  # never on other interfaces
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip("headless Chromium is not installed at /usr/bin/chromium (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def _open(browser, url: str):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    problems = []
+    page.on(
+        "console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type in ("error", "warning") else None
+    )
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
+    page.goto(url, wait_until="networkidle")
+    return page, problems
+
+
+@pytest.mark.browser
+def test_the_portal_in_chromium(browser, served, tmp_path):
+    page, problems = _open(browser, served + "/")
+    assert page.url == served + "/portal/index.html"
+    page.wait_for_selector("#chart-schools svg.main-svg")
+
+    # Kazakh by default; the switch changes interface labels, data labels and chart titles
+    assert page.locator("h1").inner_text() == "Білім беру статистикасы: Алматы қаласы және Алматы облысы"
+    assert page.locator("#chart-card-schools h3").inner_text() == "Өңірлер бойынша мектептер саны, жылдар бойынша"
+    assert page.locator("#chart-card-budget .not-in-release").inner_text() == "Бұл шығарылымда жоқ"
+    assert "Мектептер саны (бірлік)" in page.locator("#table-school_counts thead").text_content()
+    page.screenshot(path=str(tmp_path / "portal-kk.png"), full_page=True)
+
+    page.click("button[data-lang=ru]")
+    assert page.locator("h1").inner_text() == "Статистика образования: город Алматы и Алматинская область"
+    assert page.locator("#chart-card-schools h3").inner_text() == "Число школ по регионам и годам"
+    assert page.locator("#chart-card-budget .not-in-release").inner_text() == "Нет в этом выпуске"
+    assert page.locator("#quality h2").inner_text() == "Отчёт о качестве"
+    assert "Число школ (единиц)" in page.locator("#table-school_counts thead").text_content()
+    legend = page.locator("#chart-schools .legend").text_content()
+    assert "город Алматы" in legend and "Алматинская область" in legend
+    assert page.locator("#synthetic-banner").inner_text().startswith("Внимание: в этом выпуске есть синтетические")
+    page.screenshot(path=str(tmp_path / "portal-ru.png"), full_page=True)
+
+    page.click("button[data-lang=en]")
+    assert page.locator("h1").inner_text() == "Education statistics: Almaty city and Almaty oblast"
+
+    # charts render as Plotly SVG: schools by region, and the new table's declared chart
+    for key in ("schools", "test_spending"):
+        assert page.locator(f"#chart-{key} svg.main-svg").count() > 0
+        assert page.locator(f"#chart-{key} .scatterlayer .trace").count() > 0
+    assert page.locator(".chart-card.unavailable").count() == 4
+
+    # the measure cards follow the territory and year chosen
+    page.select_option("#measure-territory", "190000000")
+    page.select_option("#measure-year", "2021/22")
+    assert page.locator('.card.measure[data-column="schools_count"] .card-value').inner_text().startswith("800")
+
+    # every download link resolves to a non-empty file
+    links = page.eval_on_selector_all("a[data-download]", "els => els.map(e => e.href)")
+    assert len(links) >= 8 + 3 * 3
+    for link in sorted(set(links)):
+        with urllib.request.urlopen(link, timeout=10) as resp:
+            assert resp.status == 200 and len(resp.read()) > 0, link
+    assert problems == []
+    page.screenshot(path=str(tmp_path / "portal-en.png"), full_page=True)
+    assert (tmp_path / "portal-kk.png").stat().st_size > 50_000
+    print(f"screenshots: {tmp_path}")
+
+
+@pytest.mark.browser
+def test_the_portal_opens_from_a_file_without_a_server(browser, scenario, tmp_path):
+    folder = tmp_path / "copied"
+    shutil.copytree(scenario.folder(scenario.second), folder)  # anywhere: nothing points outside the folder
+    page, problems = _open(browser, (folder / "portal" / "index.html").as_uri() + "?lang=ru")
+    page.wait_for_selector("#chart-schools svg.main-svg")
+    assert page.locator("h1").inner_text() == "Статистика образования: город Алматы и Алматинская область"
+    assert page.locator("#headline-cards .card").count() == 3
+    assert problems == []
