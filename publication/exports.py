@@ -24,6 +24,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import decimal
+import json
+import math
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -49,6 +51,13 @@ def neutralise(text: str) -> str:
     return "'" + text if is_formula_like(text) else text
 
 
+def text_of(value) -> str:
+    """Text for a value of a type spreadsheets have no cell for (JSON, arrays, ...)."""
+    if isinstance(value, dict | list | tuple):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return str(value)
+
+
 def csv_value(value) -> str:
     if value is None:
         return ""
@@ -64,7 +73,7 @@ def csv_value(value) -> str:
         return repr(value) if isinstance(value, float) else str(value)
     if isinstance(value, str):
         return neutralise(value)
-    return neutralise(str(value))
+    return neutralise(text_of(value))
 
 
 def write_csv(table: TableData, path: Path) -> Path:
@@ -107,8 +116,6 @@ def _arrow_type(col: ColumnSpec, values: Sequence):
 
 
 def parquet_schema(table: TableData, release: dict):
-    import json
-
     import pyarrow as pa
 
     fields = []
@@ -147,6 +154,8 @@ def to_arrow(table: TableData, release: dict):
         values = [r[i] for r in table.rows]
         if pa.types.is_floating(field.type):
             values = [None if v is None else float(v) for v in values]
+        elif pa.types.is_string(field.type):
+            values = [v if v is None or isinstance(v, str) else text_of(v) for v in values]
         columns.append(pa.array(values, type=field.type))
     return pa.Table.from_arrays(columns, schema=schema)
 
@@ -222,7 +231,11 @@ def _data_cell(ws, value, number_format: str | None):
     if isinstance(value, dt.datetime) and value.tzinfo is not None:
         value = value.astimezone(dt.UTC).replace(tzinfo=None)  # Excel has no time zones; UTC
     if not isinstance(value, bool | int | float | decimal.Decimal | dt.date):
-        return _text_cell(ws, str(value))
+        return _text_cell(ws, text_of(value))
+    if (isinstance(value, decimal.Decimal) and not value.is_finite()) or (
+        isinstance(value, float) and not math.isfinite(value)
+    ):
+        return _text_cell(ws, str(value))  # Excel has no NaN or infinity
     cell = WriteOnlyCell(ws, value=value)
     if number_format and not isinstance(value, bool):
         cell.number_format = number_format

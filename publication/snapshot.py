@@ -35,7 +35,7 @@ from psycopg import sql
 
 from edu_wh.errors import UserError
 from edu_wh.warehouse import connect
-from publication.contract import TableSpec, align, published_models, undocumented_table
+from publication.contract import TableSpec, align, published_models, type_kind, undocumented_table
 from publication.swap import PUBLISH_LOCK, PUBLISHED
 
 log = logging.getLogger("edu_wh.release_files")
@@ -145,10 +145,12 @@ def read_tables(
         spec = align(specs[name], columns) if name in specs else undocumented_table(name, columns)
         if name not in specs:
             log.warning("%s.%s is not described in the dbt manifest; exported without labels", schema, name)
-        order = [c for c in spec.grain if c in dict(columns)] or [c for c, _ in columns]
-        query = sql.SQL("select * from {} order by {}").format(
-            sql.Identifier(schema, name), sql.SQL(", ").join(sql.Identifier(c) for c in order)
-        )
+        order = [c for c in spec.grain if c in dict(columns)] or [
+            c for c, t in columns if type_kind(t) in ("integer", "decimal", "text", "boolean", "date", "timestamp")
+        ]
+        query = sql.SQL("select * from {}").format(sql.Identifier(schema, name))
+        if order:  # stable files: rows in the order of the grain
+            query += sql.SQL(" order by {}").format(sql.SQL(", ").join(sql.Identifier(c) for c in order))
         rows = conn.execute(query).fetchall()
         tables[name] = TableData(name, spec, rows, table_hash(conn, schema, name)[0])
         if on_table:

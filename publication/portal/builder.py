@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import json
+import math
 import shutil
 from collections import defaultdict
 from pathlib import Path
@@ -46,8 +47,10 @@ def jsonable(value):
     if value is None or isinstance(value, bool | int | str):
         return value
     if isinstance(value, float):
-        return value if value == value else None  # NaN → null
+        return value if math.isfinite(value) else None  # NaN / infinity → null (JSON has neither)
     if isinstance(value, decimal.Decimal):
+        if not value.is_finite():
+            return None
         return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
@@ -276,9 +279,19 @@ def page_data(snapshot: ReleaseSnapshot, *, files: dict, downloads: list[dict], 
     }
 
 
+def _finite(obj):
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_finite(v) for v in obj]
+    return obj
+
+
 def _script_json(data: dict) -> str:
-    """JSON safe inside a <script> element (no "</script>", no HTML comment openers)."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    """JSON safe inside a <script> element (no "</script>", no HTML comment openers, no NaN)."""
+    text = json.dumps(_finite(data), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 

@@ -23,6 +23,7 @@ draw in its meta, which then wins::
 from __future__ import annotations
 
 import decimal
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
@@ -165,7 +166,9 @@ def _num(value):
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, decimal.Decimal):
-        return float(value)
+        value = float(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
     return value if isinstance(value, int | float) else None
 
 

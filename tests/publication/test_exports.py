@@ -69,6 +69,21 @@ def test_the_release_folder_has_every_table_in_every_format(scenario):
     assert not list(scenario.releases_dir.glob(".r*")), "temporary folders are cleaned up"
 
 
+def test_dbt_docs_describe_the_published_release(scenario):
+    docs = scenario.folder(scenario.second) / "dbt_docs"
+    manifest = json.loads((docs / "manifest.json").read_text(encoding="utf-8"))
+    catalog = json.loads((docs / "catalog.json").read_text(encoding="utf-8"))
+    node = manifest["nodes"]["model.edu_wh.pub_school_counts"]
+    assert node["schema"] == "published" and node["relation_name"].endswith('"published"."school_counts"')
+    entry = catalog["nodes"]["model.edu_wh.pub_school_counts"]
+    _, rows = published(scenario.url, "school_counts")
+    assert entry["metadata"]["schema"] == "published" and entry["stats"]["row_count"]["value"] == len(rows)
+    assert entry["columns"]["schools_count"]["type"] == "integer"
+    assert "model.edu_wh.fct_school_counts" in catalog["nodes"]  # the rest of the project, from the database
+    static = (docs / "static_index.html").read_text(encoding="utf-8")
+    assert "MANIFEST.JSON INLINE DATA" not in static and '"pub_school_counts"' in static
+
+
 def test_csv_has_a_bom_and_round_trips_to_the_published_table(scenario):
     folder = scenario.folder(scenario.second)
     for table in ("school_counts", "territories", EXTRA_TABLE):
@@ -161,6 +176,33 @@ def test_formula_like_text_is_neutralised_but_numbers_stay_numbers(scenario):
     notes = [ws.cell(r, head.index("note") + 1) for r in range(5, ws.max_row + 1)]
     assert sorted(c.value for c in notes) == sorted(FORMULA_TEXTS)
     assert all(c.data_type == "s" and c.quotePrefix for c in notes)
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        ("=1+2", "'=1+2"),
+        ("+7 727 000 00 00", "'+7 727 000 00 00"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tcmd", "'\tcmd"),
+        ("\rcmd", "'\rcmd"),
+        ("-cmd", "'-cmd"),
+        ("-5", "-5"),  # a number written as text: no spreadsheet runs it
+        ("-1 500,25", "'-1 500,25"),
+        ("Алматы", "Алматы"),
+        ("a=b", "a=b"),
+        ("", ""),
+        (-5, "-5"),
+        (decimal.Decimal("-1500.25"), "-1500.25"),
+        (None, ""),
+        (True, "true"),
+        ({"a": "=x"}, '{"a": "=x"}'),
+    ],
+)
+def test_csv_values_are_neutralised_only_when_a_spreadsheet_would_run_them(value, written):
+    from publication.exports import csv_value
+
+    assert csv_value(value) == written
 
 
 def test_the_manifest_lists_every_file_with_its_sha256(scenario, tmp_path):

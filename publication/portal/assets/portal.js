@@ -29,6 +29,9 @@
 
   function L(obj) { return obj ? (obj[lang] || obj.en || "") : ""; }
 
+  /* Plotly reads a little HTML in its texts (<b>, <a href>): data must show as typed */
+  function plain(s) { return String(s === null || s === undefined ? "" : s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;"); }
+
   function el(tag, attrs) {
     var node = document.createElement(tag);
     Object.keys(attrs || {}).forEach(function (k) {
@@ -186,13 +189,13 @@
   function drawChart(c, div) {
     if (typeof Plotly === "undefined") { div.textContent = "Plotly did not load"; return; }
     var traces = c.traces.map(function (tr) {
-      var x = tr.x_by_lang ? tr.x_by_lang[lang] : tr.x;
+      var x = (tr.x_by_lang ? tr.x_by_lang[lang] : tr.x).map(plain);
       if (tr.type === "target") {
-        return { type: "scatter", mode: "markers", name: t(tr.name_key), x: x, y: tr.y,
+        return { type: "scatter", mode: "markers", name: plain(t(tr.name_key)), x: x, y: tr.y,
           marker: { symbol: "line-ew-open", size: 28, line: { width: 3, color: "#c0392b" } } };
       }
-      if (tr.type === "bar") return { type: "bar", name: L(tr.name), x: x, y: tr.y };
-      return { type: "scatter", mode: "lines+markers", name: L(tr.name), x: x, y: tr.y, visible: tr.visible, connectgaps: false };
+      if (tr.type === "bar") return { type: "bar", name: plain(L(tr.name)), x: x, y: tr.y };
+      return { type: "scatter", mode: "lines+markers", name: plain(L(tr.name)), x: x, y: tr.y, visible: tr.visible, connectgaps: false };
     });
     var layout = {
       margin: { t: 20, r: 10, b: 60, l: 70 },
@@ -200,8 +203,8 @@
       separators: lang === "en" ? ".," : ", ",
       legend: c.traces.length > 5 ? { orientation: "v", x: 1.02, y: 1, font: { size: 11 } } : { orientation: "h", y: -0.25 },
       barmode: c.traces.some(function (tr) { return tr.type === "bar"; }) && c.traces.filter(function (tr) { return tr.type === "bar"; }).length > 1 ? "stack" : "group",
-      xaxis: { title: { text: c.x_title ? L(c.x_title) : "" }, type: "category", automargin: true },
-      yaxis: { title: { text: L(c.y_title) }, tickformat: c.y_format === "ratio" ? ".0%" : ",~r", rangemode: "tozero", automargin: true },
+      xaxis: { title: { text: c.x_title ? plain(L(c.x_title)) : "" }, type: "category", automargin: true },
+      yaxis: { title: { text: plain(L(c.y_title)) }, tickformat: c.y_format === "ratio" ? ".0%" : ",~r", rangemode: "tozero", automargin: true },
       paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)"
     };
     Plotly.react(div, traces, layout, { displaylogo: false, responsive: true });
