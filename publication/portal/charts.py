@@ -152,7 +152,7 @@ CHARTS: list[ChartSpec] = [
     ),
 ]
 
-STATUS_COLUMNS = ("status", "project_status", "stage", "construction_status")
+STATUS_COLUMNS = ("current_status", "status", "project_status", "stage", "construction_status")
 PLACES_COLUMNS = ("places", "design_places", "places_count", "capacity_places", "planned_places")
 PUPIL_COLUMNS = ("pupils", "pupils_count", "enrolled_pupils", "students_count", "contingent")
 CAPACITY_COLUMNS = ("design_capacity", "capacity", "capacity_places", "design_places", "places")

@@ -67,6 +67,11 @@ UI: dict[str, tuple[str, str, str]] = {
         "В таблице «{table}» нет столбцов, нужных для графика: {columns}.",
         "The table “{table}” lacks the columns this chart needs: {columns}.",
     ),
+    "chart_no_rows": (
+        "«{table}» кестесінде графикке арналған жол жоқ.",
+        "В таблице «{table}» нет строк для графика.",
+        "The table “{table}” has no rows to chart.",
+    ),
     "chart_schools": (
         "Өңірлер бойынша мектептер саны, жылдар бойынша",
         "Число школ по регионам и годам",

@@ -230,3 +230,79 @@ def test_the_portal_opens_from_a_file_without_a_server(browser, scenario, tmp_pa
     assert page.locator("h1").inner_text() == "Статистика образования: город Алматы и Алматинская область"
     assert page.locator("#headline-cards .card").count() == 3
     assert problems == []
+
+
+# --- charts of tables other areas are adding, found by their columns ------------------------------------
+
+
+def _table(name: str, columns: list[tuple[str, str, str | None]], rows: list[tuple], grain: tuple) -> TableData:
+    cols = tuple(ColumnSpec(c, t, c, c, c, unit=u) for c, t, u in columns)
+    return TableData(name, TableSpec(name, f"pub_{name}", "", "", grain, name, name, name, cols), rows)
+
+
+def _charts(*tables: TableData) -> dict:
+    from publication.portal.charts import build_charts
+
+    territories = _table(
+        "territories",
+        [("kato_code", "text", None), ("name_kk", "text", None), ("name_ru", "text", None), ("name_en", "text", None)],
+        [("750000000", "Алматы қаласы", "город Алматы", "Almaty city"),
+         ("751210000", "Алатау ауданы", "Алатауский район", "Alatau district"),
+         ("751810000", "Наурызбай ауданы", "Наурызбайский район", "Nauryzbay district")],
+        ("kato_code",),
+    )  # fmt: skip
+    snapshot = ReleaseSnapshot({"release_id": 1}, "published", {t.name: t for t in (territories, *tables)}, None)
+    return {c["key"]: c for c in build_charts(snapshot)}
+
+
+def test_monthly_cumulative_budget_reports_chart_the_last_report_of_each_year():
+    budget = _table(
+        "education_budget",
+        [("kato_code", "text", None), ("year", "integer", None), ("month", "integer", None),
+         ("plan_kzt", "numeric", "kzt"), ("executed_kzt", "numeric", "kzt")],
+        [("750000000", 2022, 6, 900, 400), ("750000000", 2022, 12, 1000, 950),
+         ("750000000", 2023, 3, 1200, 300), ("750000000", 2023, 9, 1200, 800)],
+        ("kato_code", "year", "month"),
+    )  # fmt: skip
+    chart = _charts(budget)["budget"]
+    assert chart["available"] and chart["filters"] == {"month": "latest"}
+    (trace,) = chart["traces"]
+    assert (trace["name"]["ru"], trace["x"], trace["y"]) == ("город Алматы", ["2022", "2023"], [950, 800])
+
+
+def test_comfortable_school_projects_stack_places_by_status_per_district():
+    projects = _table(
+        "comfortable_school",
+        [("project_id", "text", None), ("kato_code", "text", None), ("places", "integer", "places"),
+         ("current_status", "text", None), ("target_year", "integer", None)],
+        [("p1", "751210000", 1200, "finished", 2024), ("p2", "751210000", 900, "under_construction", 2025),
+         ("p3", "751810000", 600, "finished", 2024)],
+        ("project_id",),
+    )  # fmt: skip
+    chart = _charts(projects)["comfortable_school"]
+    assert chart["available"]
+    by_status = {t["name"]["en"]: t for t in chart["traces"]}
+    assert by_status["finished"]["x_by_lang"]["en"] == ["Alatau district", "Nauryzbay district"]
+    assert by_status["finished"]["y"] == [1200, 600] and by_status["under_construction"]["y"] == [900, None]
+
+
+def test_place_deficit_is_derived_from_pupils_and_capacity_for_the_latest_year():
+    capacity = _table(
+        "school_capacity",
+        [("school_id", "text", None), ("kato_code", "text", None), ("year", "integer", None),
+         ("pupils_count", "integer", "pupils"), ("design_capacity", "integer", "places")],
+        [("s1", "751210000", 2023, 1500, 1000), ("s2", "751210000", 2023, 800, 900),
+         ("s3", "751810000", 2023, 1300, 1200), ("s1", "751210000", 2022, 9000, 1000)],
+        ("school_id", "year"),
+    )  # fmt: skip
+    chart = _charts(capacity)["place_deficit"]
+    assert chart["filters"] == {"year": "2023"}
+    (trace,) = chart["traces"]
+    assert trace["x_by_lang"]["ru"] == ["Алатауский район", "Наурызбайский район"] and trace["y"] == [500.0, 100.0]
+
+
+def test_a_table_without_the_columns_a_chart_needs_says_so():
+    odd = _table("free_meals", [("kato_code", "text", None), ("note", "text", None)], [("750000000", "x")], ())
+    chart = _charts(odd)["free_meals"]
+    assert chart["available"] is False and chart["reason"] == "columns_missing"
+    assert "year" in chart["columns"]

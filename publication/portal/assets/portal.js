@@ -172,8 +172,8 @@
       if (!c.available) {
         card.classList.add("unavailable");
         var detail = c.reason === "columns_missing" ? t("chart_columns_missing", { table: c.table, columns: c.columns || "" })
-          : t("not_in_release_detail", { table: c.table });
-        card.appendChild(el("p", { cls: "not-in-release", text: t("not_in_release") }));
+          : c.reason === "no_rows" ? t("chart_no_rows", { table: c.table }) : t("not_in_release_detail", { table: c.table });
+        if (c.reason === "not_in_release") card.appendChild(el("p", { cls: "not-in-release", text: t("not_in_release") }));
         card.appendChild(el("p", { cls: "muted small", text: detail }));
         return;
       }
