@@ -307,58 +307,118 @@ class _Parser:
         self.stream, self.filename, self.report = stream, filename, report
         self.start = stream.tell()
         self.bad_row = None
+        self.first_piece_bytes = 0
 
-    # -- pyarrow reader over the whole file or only some columns
-    def _reader(self, layout: Layout, columns: list[str]):
+    # -- reading: whole lines in blocks, each parsed by pyarrow on its own (memory stays one block)
+    def _pieces(self) -> Iterator[tuple[bytes, int, int]]:
+        """(whole lines of about BLOCK_SIZE bytes as UTF-8, line number of the first, number of line breaks)."""
+        self.stream.seek(self.start)
+        self.stream.readline()  # the header, line 1
+        line, carry = 2, b""
+        while True:
+            block = self.stream.read(BLOCK_SIZE)
+            data = carry + block if carry else block
+            if not block:
+                if data.strip(b"\r\n\t "):
+                    self.first_piece_bytes = self.first_piece_bytes or len(data)
+                    yield self._utf8(data), line, data.count(b"\n")
+                return
+            cut = data.rfind(b"\n") + 1
+            quoted = cut and data.find(b'"', 0, cut) >= 0
+            if cut == 0 or (quoted and data.count(b'"', 0, cut) % 2):  # no whole line yet, or a quoted field goes on
+                if len(data) > 64 * BLOCK_SIZE:
+                    raise SourceFormatError(
+                        self.filename,
+                        "a quoted field never ends (unbalanced quote)",
+                        row=line,
+                        hint="re-export the file",
+                    )
+                carry = data
+                continue
+            piece, carry = data[:cut], data[cut:]
+            breaks = piece.count(b"\n")
+            self.first_piece_bytes = self.first_piece_bytes or len(piece)
+            yield self._utf8(piece), line, breaks
+            line += breaks
+
+    def _utf8(self, piece: bytes) -> bytes:
+        if self.layout.encoding == "utf-8":
+            return piece
+        return piece.decode(self.layout.encoding, errors="replace").encode("utf-8")
+
+    def _batches(self, columns: list[str]):
+        """(record batch of ``columns`` as text, line number of each row) per piece of the file."""
+        import numpy as np
         import pyarrow as pa
         from pyarrow import csv as pacsv
 
-        self.stream.seek(self.start)
+        layout = self.layout
         names = [f"c{i}" for i in range(len(layout.names))]
-        return pacsv.open_csv(
-            self.stream,
-            read_options=pacsv.ReadOptions(
-                block_size=BLOCK_SIZE, column_names=names, skip_rows=1, encoding=layout.encoding, use_threads=False
-            ),
-            parse_options=pacsv.ParseOptions(delimiter=layout.delimiter, invalid_row_handler=self._invalid_row),
-            convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in names},
-                include_columns=[f"c{layout.columns[c]}" for c in columns],
-                strings_can_be_null=True,
-                quoted_strings_can_be_null=False,
-                null_values=[""],
-            ),
+        convert = pacsv.ConvertOptions(
+            column_types={n: pa.string() for n in names},
+            include_columns=[f"c{layout.columns[c]}" for c in columns],
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=False,
+            null_values=[""],
         )
+        for piece, first_line, breaks in self._pieces():
+            self.bad_row = None
+            try:
+                table = pacsv.read_csv(
+                    io.BytesIO(piece),
+                    read_options=pacsv.ReadOptions(
+                        column_names=names, use_threads=False, block_size=max(len(piece) + 1, 1 << 16)
+                    ),
+                    parse_options=pacsv.ParseOptions(
+                        delimiter=layout.delimiter,
+                        newlines_in_values=b'"' in piece,
+                        invalid_row_handler=self._invalid_row,
+                    ),
+                    convert_options=convert,
+                )
+            except pa.ArrowInvalid as exc:
+                raise self._fail(exc, piece, first_line) from exc
+            n = table.num_rows
+            if not n:
+                continue
+            if breaks + (not piece.endswith(b"\n")) == n:
+                lines = np.arange(first_line, first_line + n, dtype=np.int64)
+            else:  # empty lines, or line breaks inside quoted fields
+                lines = np.asarray(_record_lines(piece, first_line), dtype=np.int64)
+                if len(lines) != n:
+                    lines = np.arange(first_line, first_line + n, dtype=np.int64)
+            batches = table.to_batches()
+            batch = batches[0] if len(batches) == 1 else table.combine_chunks().to_batches()[0]
+            yield batch, lines
 
     def _invalid_row(self, row) -> str:
         self.bad_row = row
         return "error"
 
-    def _fail(self, exc: Exception, rows_done: int) -> SourceFormatError:
-        message = str(exc)
+    def _fail(self, exc: Exception, piece: bytes, first_line: int) -> SourceFormatError:
         bad = self.bad_row
         if bad is not None:
-            self.stream.seek(0, io.SEEK_END)
-            size = self.stream.tell()
-            self.stream.seek(max(self.start, size - 1))
-            unterminated = self.stream.read(1) not in (b"\n", b"\r")
-            where = "" if bad.number else f" after row {rows_done + 1}"
-            reason = f"a row{where} has {bad.actual_columns} of {bad.expected_columns} fields: {bad.text[:80]!r}"
-            if unterminated:
+            records = _record_lines(piece, first_line)
+            line = records[bad.number - 1] if bad.number and bad.number <= len(records) else first_line
+            reason = f"a row has {bad.actual_columns} of {bad.expected_columns} fields: {bad.text[:80]!r}"
+            if not piece.endswith(b"\n") and line == records[-1]:
                 reason += "; the file does not end with a line break, so it looks truncated"
-            return SourceFormatError(self.filename, reason, row=bad.number or None, hint="re-export the file")
-        if "UTF8" in message or "decode" in message.lower():
+            return SourceFormatError(self.filename, reason, row=line, hint="re-export the file")
+        if "utf8" in str(exc).lower():
+            try:
+                piece.decode("utf-8")
+                line = first_line
+            except UnicodeDecodeError as error:
+                line = first_line + piece[: error.start].count(b"\n")
             return SourceFormatError(
                 self.filename,
-                f"undecodable bytes after row {rows_done + 1} (the file mixes encodings?)",
-                row=rows_done + 1,
+                f"undecodable bytes: invalid UTF-8 in row {line} (the file mixes encodings?)",
+                row=line,
                 hint="save the whole file as CSV UTF-8",
             )
-        return SourceFormatError(self.filename, f"unreadable CSV after row {rows_done + 1}: {message[:200]}")
+        return SourceFormatError(self.filename, f"unreadable CSV: {str(exc)[:200]}", row=first_line)
 
     def run(self) -> Iterator[ParsedItem]:
-        import numpy as np
-        import pyarrow as pa
 
         head = self.stream.read(SNIFF_BYTES)
         layout = detect_layout(head, self.filename)
@@ -372,35 +432,29 @@ class _Parser:
             notes.append("ignored column(s): " + ", ".join(repr(n) for n in layout.ignored))
         self.known_kato = _known_kato()
         self.seen = _KeyFilter()
-        self.held: list[pa.RecordBatch] = []  # rows that may repeat an earlier key (second pass decides)
-        self.rejected_rows: list[np.ndarray] = []
+        self.held = _Spill()  # rows that may repeat an earlier key (the second pass decides)
+        self.keys = tempfile.TemporaryFile()  # (key, line) of every valid row, 16 bytes each
         rows_done = 0
-        try:
-            reader = self._reader(layout, list(HEADERS))  # reads the first block already
-        except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-            raise self._fail(exc, 0) from exc
-        while True:
-            try:
-                batch = reader.read_next_batch()
-            except StopIteration:
-                break
-            except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-                raise self._fail(exc, rows_done) from exc
-            if batch.num_rows == 0:
-                continue
-            first_row = rows_done + 2  # the header is row 1
+        size = self.stream.seek(0, io.SEEK_END) - self.start
+        for batch, lines in self._batches(list(HEADERS)):
+            if not rows_done:  # rows expected in the file, from the first block's bytes per row
+                self.seen.reserve(int(1.25 * size / max(1, self.first_piece_bytes / batch.num_rows)))
             rows_done += batch.num_rows
             if file_year is None:
                 file_year = _most_common_year(batch.column(list(HEADERS).index("academic_year")))
                 notes.append(f"no academic year in the file name; taken from the rows: {file_year}")
-            yield from self._block(batch, first_row, file_year)
+            yield from self._block(batch, lines, file_year)
         if rows_done == 0:
             raise SourceFormatError(self.filename, "no data rows after the header", row=2, hint="truncated export?")
         self.report.period = file_year
-        yield from self._resolve_held()
+        try:
+            yield from self._resolve_held()
+        finally:
+            self.keys.close()
+            self.held.close()
 
     # -- one block: validate, split into valid / rejected / held
-    def _block(self, batch, first_row: int, file_year: str | None) -> Iterator[ParsedItem]:
+    def _block(self, batch, row_numbers, file_year: str | None) -> Iterator[ParsedItem]:
         import numpy as np
         import pyarrow as pa
         import pyarrow.compute as pc
@@ -453,7 +507,7 @@ class _Parser:
         with_meals = pc.greater(meals, 0)
         low, high = MEAL_COST_PER_PUPIL_KZT
         implausible = pc.and_(with_meals, pc.or_(pc.less(per_pupil, low), pc.greater(per_pupil, high)))
-        self._check_unit(per_pupil, with_meals, first_row)
+        self._check_unit(per_pupil, with_meals, int(row_numbers[0]))
         add(implausible, "meal cost per pupil implausible (unit?)", "meal_cost")
         add(
             pc.and_(pc.equal(meals, 0), pc.greater(numbers["meal_cost"], 0)),
@@ -474,9 +528,7 @@ class _Parser:
         bad = np.zeros(n, dtype=bool)
         for mask, _, _ in checks:
             bad |= mask
-        row_numbers = np.arange(first_row, first_row + n, dtype=np.int64)
         if bad.any():
-            self.rejected_rows.append(row_numbers[bad])
             for i in np.flatnonzero(bad):
                 reasons = [self._reason(reason, column, col, i) for mask, reason, column in checks if mask[i]]
                 yield Rejected("; ".join(reasons), self._record(batch, i), int(row_numbers[i]))
@@ -492,11 +544,13 @@ class _Parser:
             repeat[first_in_block] = False
             hits = self.seen.check_and_add(block_keys)
             maybe_seen[valid_idx] = hits | repeat
+        if valid_idx.size:  # every valid row's key and line, in file order, for the final check
+            self.keys.write(np.column_stack((keys[valid_idx], row_numbers[valid_idx])).astype(np.int64).tobytes())
         held = good & maybe_seen
         out = good & ~maybe_seen
         extended = batch.append_column("_row_number", pa.array(row_numbers)).append_column("_key", pa.array(keys))
         if held.any():
-            self.held.append(extended.filter(pa.array(held)))
+            self.held.write(extended.filter(pa.array(held)))
         if out.any():
             yield self._chunk(extended.filter(pa.array(out)))
 
@@ -556,40 +610,20 @@ class _Parser:
 
     # -- second pass: which held rows repeat an earlier valid row
     def _resolve_held(self) -> Iterator[ParsedItem]:
-        if not self.held:
+        if not self.held.rows:
             return
         import numpy as np
         import pyarrow as pa
-        import pyarrow.compute as pc
 
-        held = pa.Table.from_batches(self.held)
-        self.held = []
+        held = self.held.read()
         candidates = np.unique(held.column("_key").to_numpy())
-        rejected = np.concatenate(self.rejected_rows) if self.rejected_rows else np.empty(0, np.int64)
-        first: dict[int, int] = {}
-        reader = self._reader(self.layout, ["bin", "academic_year"])
-        rows_done = 0
-        candidate_set = pa.array(candidates)
-        for batch in reader:
-            n = batch.num_rows
-            bins, years = batch.column(0), batch.column(1)
-            ok = pc.and_(
-                pc.fill_null(pc.match_substring_regex(bins, r"^\d{12}$"), False),
-                pc.fill_null(pc.match_substring_regex(years, YEAR_TEXT.pattern), False),
-            )
-            keys = pc.add(
-                pc.multiply(pc.cast(pc.if_else(ok, bins, "0"), pa.int64()), 10_000),
-                pc.cast(pc.if_else(ok, pc.utf8_slice_codeunits(years, 0, 4), "0"), pa.int64()),
-            )
-            hit = np.asarray(
-                pc.fill_null(pc.is_in(keys, value_set=candidate_set), False).to_numpy(zero_copy_only=False)
-            )
-            rows = np.arange(rows_done + 2, rows_done + 2 + n)
-            rows_done += n
-            key_values = keys.to_numpy(zero_copy_only=False)
-            hit_rows = rows[hit]
-            valid = ~np.isin(hit_rows, rejected)
-            for key, row in zip(key_values[hit][valid].tolist(), hit_rows[valid].tolist()):
+        first: dict[int, int] = {}  # key → line of its first valid row
+        self.keys.seek(0)
+        while True:
+            pairs = np.frombuffer(self.keys.read(2 << 20), dtype=np.int64).reshape(-1, 2)
+            if not len(pairs):
+                break
+            for key, row in pairs[np.isin(pairs[:, 0], candidates)].tolist():
                 first.setdefault(key, row)
         keep = []
         for i in range(held.num_rows):
@@ -610,6 +644,17 @@ class _Parser:
                 keep.append(i)
         if keep:
             yield self._chunk(held.take(pa.array(keep)))
+
+
+def _record_lines(piece: bytes, first_line: int) -> list[int]:
+    """Line numbers where the records of ``piece`` start (empty lines skipped, quoted breaks followed)."""
+    starts, in_quotes = [], False
+    for offset, text in enumerate(piece.split(b"\n")):
+        if not in_quotes and text.strip(b"\r"):
+            starts.append(first_line + offset)
+        if text.count(b'"') % 2:
+            in_quotes = not in_quotes
+    return starts
 
 
 def _bin_numbers(bins):
@@ -635,18 +680,55 @@ def _known_kato() -> frozenset[str]:
     return known_kato_codes()
 
 
-class _KeyFilter:
-    """A blocked Bloom filter over 64-bit keys: ~2 bytes per key, no false negatives.
-
-    Sized from the first keys it sees and grown by adding filters, so memory follows the number
-    of rows (≈ 10 MB for 5 M rows) instead of holding every key (40 MB and more)."""
-
-    BITS_PER_KEY = 16
-    HASHES = 6
+class _Spill:
+    """Record batches kept in a temporary file (Arrow IPC) rather than in memory."""
 
     def __init__(self):
-        self.filters: list[tuple[object, int]] = []  # (uint64 words, capacity)
-        self.count = 0
+        self.file, self.writer, self.rows = None, None, 0
+
+    def write(self, batch) -> None:
+        import pyarrow as pa
+
+        if self.writer is None:
+            self.file = tempfile.TemporaryFile()
+            self.writer = pa.ipc.new_stream(self.file, batch.schema)
+        self.writer.write_batch(batch)
+        self.rows += batch.num_rows
+
+    def read(self):
+        import pyarrow as pa
+
+        self.writer.close()
+        self.file.seek(0)
+        return pa.ipc.open_stream(self.file).read_all()
+
+    def close(self) -> None:
+        if self.file is not None:
+            self.file.close()
+
+
+class _KeyFilter:
+    """A blocked Bloom filter over 64-bit keys: 3 bytes per key, no false negatives (~0.03 % false
+    positives), so memory is ≈ 15 MB for 5 M rows instead of holding every key (40 MB and more).
+
+    :meth:`reserve` sizes it for the rows the file is expected to hold; beyond that it grows by
+    adding filters twice as large."""
+
+    BITS_PER_KEY = 24
+    HASHES = 7
+
+    def __init__(self):
+        self.filters: list[tuple[object, int, int]] = []  # (uint64 words, capacity, keys added)
+        self.total = 0
+
+    def reserve(self, keys: int) -> None:
+        if not self.filters:
+            self._add_filter(max(1 << 16, keys))
+
+    def _add_filter(self, capacity: int) -> None:
+        import numpy as np
+
+        self.filters.append((np.zeros(capacity * self.BITS_PER_KEY // 64 + 1, dtype=np.uint64), capacity, 0))
 
     @staticmethod
     def _hash(keys, salt: int):
@@ -670,20 +752,20 @@ class _KeyFilter:
         return index, mask
 
     def check_and_add(self, keys):
+        """True where a key may have been added before (false positives possible, never false negatives)."""
         import numpy as np
 
         hits = np.zeros(keys.shape, dtype=bool)
-        for words, _ in self.filters:
+        for words, _, _ in self.filters:
             index, mask = self._masks(keys, len(words))
             hits |= (words[index] & mask) == mask
-        if not self.filters or self.count + len(keys) > self.filters[-1][1]:
-            capacity = max(1 << 18, 2 * (self.count + len(keys)))
-            self.filters.append((np.zeros(capacity * self.BITS_PER_KEY // 64 + 1, dtype=np.uint64), capacity))
-            self.count = 0
-        words = self.filters[-1][0]
+        if not self.filters or self.filters[-1][2] + len(keys) > self.filters[-1][1]:
+            self._add_filter(max(1 << 16, self.total + len(keys)))
+        words, capacity, added = self.filters[-1]
         index, mask = self._masks(keys, len(words))
         np.bitwise_or.at(words, index, mask)
-        self.count += len(keys)
+        self.filters[-1] = (words, capacity, added + len(keys))
+        self.total += len(keys)
         return hits
 
 
