@@ -1,10 +1,11 @@
 """``edu-wh fake-publishers``: the fake data.egov.kz and open-budget portal, for the demo and manual runs.
 
 Both serve the fixtures the synthetic renderers wrote (``ingest/egov/synth.py``,
-``ingest/budget/synth.py``) on 127.0.0.1. In code, :func:`fake_publishers` is the same as a context
-manager that also points this process's settings at them (``make demo`` uses it)::
+``ingest/budget/synth.py``; :func:`render_fixtures` writes both) on 127.0.0.1. In code,
+:func:`fake_publishers` is the same as a context manager that also points this process's settings
+at them (for ``make demo`` and tests that run the ingest DAGs)::
 
-    with fake_publishers(out_dir) as fakes:
+    with fake_publishers(render_fixtures(out_dir)) as fakes:
         fetch_source("egov")   # talks to fakes.egov
 """
 
@@ -37,6 +38,18 @@ class FakePublishers:
             "EDU_WH_EGOV_API_KEY": self.api_key,
             "EDU_WH_BUDGET_BASE_URL": self.budget.url,
         }
+
+
+def render_fixtures(out_dir: Path, *, scale: int = 1, seed: int = 2023) -> Path:
+    """Render the synthetic world's publisher fixtures (``out_dir/_publisher_api/{egov,budget}``)."""
+    from ingest.budget import synth as budget_synth
+    from ingest.egov import synth as egov_synth
+    from ingest.synth.world import build_world
+
+    world = build_world(scale, seed)
+    egov_synth.render(world, out_dir)
+    budget_synth.render(world, out_dir)
+    return Path(out_dir)
 
 
 @contextlib.contextmanager

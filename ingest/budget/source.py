@@ -10,7 +10,7 @@ from typing import BinaryIO
 
 from edu_wh.errors import UserError
 from ingest.base import ParsedItem, ParseReport, RawTable, Source, SourceFormatError
-from ingest.budget.parser import RAW_COLUMNS, parse_report
+from ingest.budget.parser import RAW_COLUMNS, parse_file_name, parse_report
 from ingest.http import PublisherError, RetryPolicy
 
 log = logging.getLogger("edu_wh.ingest.budget")
@@ -48,6 +48,7 @@ class BudgetSource(Source):
         self.retry = retry or RetryPolicy()
 
     def parse(self, stream: BinaryIO, filename: str, report: ParseReport) -> Iterator[ParsedItem]:
+        report.period = parse_file_name(filename).period
         yield from parse_report(stream.read(), filename, report.notes)
 
     def fetch(self, landing_dir, *, run_id: str | None = None, base_url: str | None = None, cursors=None) -> list[Path]:
@@ -91,6 +92,13 @@ class BudgetSource(Source):
                         report = client.report(kato, region_name, year, month, rows_per_page=self.rows_per_page)
                     except PublisherError as exc:
                         failures.append(f"{region_name} {month:02d}.{year}: {exc.message}")
+                        if exc.status is None:  # timeouts, connection errors: the other regions would wait as long
+                            raise UserError(
+                                "budget.egov.kz is unreachable, the remaining regions were not tried: "
+                                + "; ".join(failures),
+                                hint=f"check EDU_WH_BUDGET_BASE_URL ({cfg.budget_base_url}) and the network; "
+                                "months that landed are kept",
+                            ) from exc
                         break
                     if not report.pages:
                         if has_data:

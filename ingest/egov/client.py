@@ -169,16 +169,22 @@ class EgovClient:
 
         def validate(content: bytes) -> EgovPage:
             page = _checked(content, name)
-            if page.total_count != window.total:
-                raise WindowMoved(
-                    f"{dataset}/{version}: {page.total_count} records in the window, {window.total} before"
-                )
             repeated = [rid for rid in page.ids if rid in seen]
             if repeated:
                 earlier = sorted({seen[rid] for rid in repeated})
                 raise RetryableResponse(
                     f"the page from {offset} repeats {len(repeated)} record(s) already received in the page(s) "
                     f"from {', '.join(map(str, earlier))} (e.g. id {repeated[0]}): the publisher's paging is unstable"
+                )
+            outside = [r for r in page.records if not _in_window(str(r["modified"]), window)]
+            if outside:
+                raise RetryableResponse(
+                    f"the page from {offset} holds record {outside[0].get('id')} modified {outside[0]['modified']}, "
+                    f"outside the requested window ({window.lower or 'start'}, {window.upper}]: the query was not applied"
+                )
+            if page.total_count != window.total:
+                raise WindowMoved(
+                    f"{dataset}/{version}: {page.total_count} records in the window, {window.total} before"
                 )
             got = len(page.records) + len(page.rejected)
             if got != expected:
@@ -192,6 +198,10 @@ class EgovClient:
             "sort": [{"modified": {"order": "asc"}}, {"id": {"order": "asc"}}],
         }
         return self.search(dataset, version, body, validate=validate, what=f"{dataset}/{version} from {offset}")
+
+
+def _in_window(modified: str, window: Window) -> bool:
+    return (window.lower is None or modified > window.lower) and modified <= window.upper
 
 
 def _checked(content: bytes, name: str) -> EgovPage:

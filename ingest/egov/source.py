@@ -58,8 +58,8 @@ class EgovSource(Source):
 
         The key comes from ``api_key``, else ``EDU_WH_EGOV_API_KEY``, else the Airflow connection
         ``egov_open_data``; the cursors from ``cursors`` (default: ``meta.api_cursors``). A dataset
-        that fails does not stop the others; the call then raises, naming every failure, after
-        the good datasets have landed and their cursors moved.
+        that fails does not stop the others (unless the portal is unreachable altogether); the call
+        then raises, naming every failure, after the good datasets have landed and their cursors moved.
         """
         from edu_wh.config import settings
         from ingest.cursors import ApiCursors
@@ -92,6 +92,13 @@ class EgovSource(Source):
                         raise  # the key is wrong for every dataset
                     log.error("%s: %s", ds.key, exc)
                     failures.append(f"{ds.key}: {exc.message}")
+                    if exc.status is None:  # timeouts, connection errors: the other datasets would wait as long
+                        raise UserError(
+                            "data.egov.kz is unreachable, the remaining datasets were not tried: "
+                            + "; ".join(failures),
+                            hint=f"check EDU_WH_EGOV_BASE_URL ({cfg.egov_base_url}) and the network; "
+                            "rerun later (pages already received are kept)",
+                        ) from exc
                     continue
                 store.save(ds.key, result.new_cursor, 0)
                 result.finish()

@@ -407,6 +407,20 @@ def test_persistent_faults_fail_clearly_and_a_rerun_does_not_refetch_landed_mont
     assert count == distinct == world_rows()
 
 
+def test_an_unreachable_portal_fails_fast_naming_the_setting(warehouse, monkeypatch):
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("EDU_WH_BUDGET_BASE_URL", f"http://127.0.0.1:{port}")
+    with pytest.raises(UserError) as info:
+        fast_source().fetch(landing())
+    assert "budget.egov.kz is unreachable, the remaining regions were not tried" in str(info.value)
+    assert "Алматинская область 10.2022: budget.egov.kz failed 4 times" in str(info.value)
+    assert "г.Алматы" not in str(info.value) and "EDU_WH_BUDGET_BASE_URL" in info.value.hint
+
+
 def test_a_page_that_keeps_repeating_fails_clearly(budget_env):
     budget_env.faults.repeat_page(None, after=4)
     with pytest.raises(UserError, match="repeats 2 row"):

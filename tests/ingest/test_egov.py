@@ -326,6 +326,24 @@ def test_server_errors_and_timeouts_are_retried_with_backoff(egov_env, db, monke
     assert raw_counts(db) == {name: len(v) for name, v in expected.items() if v}
 
 
+def test_an_unreachable_portal_fails_fast_naming_the_setting(warehouse, monkeypatch):
+    import socket
+
+    # Given a base URL where nothing listens
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("EDU_WH_EGOV_BASE_URL", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("EDU_WH_EGOV_API_KEY", KEY)
+    # When the fetch runs, Then it gives up after one dataset's attempts and says what to check
+    with pytest.raises(UserError) as info:
+        fast_source().fetch(landing())
+    assert "data.egov.kz is unreachable, the remaining datasets were not tried" in str(info.value)
+    assert "failed 4 times for state_schools/v1 (newest record): connection failed" in str(info.value)
+    assert "EDU_WH_EGOV_BASE_URL" in info.value.hint
+    assert "private_schools" not in str(info.value)
+
+
 def test_persistent_server_errors_fail_clearly_and_a_rerun_resumes_without_refetching(egov_env, db):
     fake = egov_env
     expected = visible_versions(fake)
@@ -407,6 +425,32 @@ def test_a_page_that_keeps_repeating_fails_clearly(egov_env):
     fake.faults.repeat_page(None, after=2)
     with pytest.raises(UserError, match="repeats 4 record"):
         fast_source().fetch(landing())
+
+
+class QueryIgnoringEgov(FakeEgov):
+    """A portal that answers page requests from all its records, ignoring the `query`."""
+
+    def handle(self, path, params):
+        body = json.loads(params.get("source") or "{}")
+        if body.get("size", 0) > 1:
+            body.pop("query", None)
+            params = {**params, "source": json.dumps(body)}
+        return super().handle(path, params)
+
+
+def test_pages_outside_the_asked_window_are_refused(warehouse, world_dir, monkeypatch):
+    with QueryIgnoringEgov(world_dir, api_key=KEY) as fake:
+        monkeypatch.setenv("EDU_WH_EGOV_BASE_URL", fake.url)
+        monkeypatch.setenv("EDU_WH_EGOV_API_KEY", KEY)
+        # Given a first fetch while everything the portal had was new anyway
+        fake.as_of = CUTOFF
+        fast_source().fetch(landing())
+        # When the next fetch asks for records modified after the cursor and gets old ones too
+        fake.as_of = None
+        # Then the pages are refused with the reason, and nothing lands
+        with pytest.raises(UserError, match=r"outside the requested window .*the query was not applied"):
+            fast_source().fetch(landing())
+    assert [p.name for p in landing().glob("state_schools__*.json") if "after-start" not in p.name] == []
 
 
 def test_loading_twice_and_fetching_again_change_nothing(egov_env, db):

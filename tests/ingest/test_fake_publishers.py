@@ -86,3 +86,49 @@ def test_the_command_prints_the_urls_and_stops_on_ctrl_c(tmp_path):
         out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     assert "stopped" in out
+
+
+def test_the_synthetic_world_flows_from_both_fakes_into_staging(warehouse, db, tmp_path):
+    import pytest
+
+    from edu_wh.commands.publishers import render_fixtures
+    from edu_wh.pipeline import dbt_command, fetch_source, load_landing
+
+    # Given the generator's world at scale 1 rendered into the fakes' fixtures
+    try:
+        fixtures = render_fixtures(tmp_path / "world")
+    except NotImplementedError:
+        pytest.skip("ingest.synth.world.build_world is not implemented yet")
+    with fake_publishers(fixtures):
+        # When both sources are fetched and loaded the way the ingest DAGs do it
+        for source in ("egov", "budget"):
+            assert fetch_source(source)
+            summary = load_landing(source)
+            assert summary.loaded and not summary.rejected
+    db.execute(f'grant temporary on database "{db.info.dbname}" to edu_wh_transformer')
+    dbt_command(
+        ["build", "-s", "+stg_egov__schools", "+stg_egov__kindergartens", "+stg_budget__execution"]
+        + ["--indirect-selection", "cautious", "--vars", "{edu_wh_unit_tests: true}"]
+    )
+    # Then every school and kindergarten of the registers is in staging once, with its territory
+    fixture = json.loads((fixtures / "_publisher_api" / "egov" / "state_schools__v1.json").read_text())
+    schools = db.execute(
+        "select count(*), count(kato_code), count(distinct record_id) from staging.stg_egov__schools "
+        "where source_dataset = 'state_schools'"
+    ).fetchone()
+    assert schools == (len({r["id"] for r in fixture["records"]}),) * 3
+    assert db.execute("select count(*) from staging.stg_egov__kindergartens where kato_code is null").fetchone()[0] == 0
+    # And the budget reproduces the seed figures: 394 bn tenge for education in Almaty oblast in 2023
+    # (+78 bn on 2022), of which 2,172 mn tenge executed for the safe transport of pupils
+    plans = dict(
+        db.execute(
+            "select year, sum(plan_kzt) from staging.stg_budget__execution "
+            "where kato_code = '190000000' and month = 12 and is_education group by year"
+        ).fetchall()
+    )
+    assert plans[2023] == 394_000_000_000 and plans[2023] - plans[2022] == 78_000_000_000
+    transport = db.execute(
+        "select executed_kzt from staging.stg_budget__execution where kato_code = '190000000' and year = 2023 "
+        "and month = 12 and program_name ilike '%подвоз%'"
+    ).fetchone()[0]
+    assert transport == 2_172_000_000
