@@ -139,7 +139,7 @@ class HttpClient:
                 if response.status_code in self.refusals:
                     message, hint = self.refusals[response.status_code]
                     raise PublisherError(
-                        f"{message} (HTTP {response.status_code} from {shown})",
+                        f"{message} (HTTP {response.status_code} for {what})",
                         hint=hint,
                         status=response.status_code,
                         attempts=attempt,
@@ -151,7 +151,7 @@ class HttpClient:
                         if retry_after > self.retry.max_retry_after:
                             raise PublisherError(
                                 f"{self.publisher} asks to wait {retry_after:.0f} s before the next request "
-                                f"(HTTP 429 from {shown})",
+                                f"(HTTP 429 for {what})",
                                 hint="run the fetch again later",
                                 status=429,
                                 attempts=attempt,
