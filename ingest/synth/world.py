@@ -29,6 +29,28 @@ Territory history: before 8 June 2022 Almaty oblast also had the districts that 
 oblast. The world includes their schools for academic years before 2022/23 (pre-2022 district
 codes, region 190000000) so that "as published" and "current borders" series differ as they do in
 BNS (800 → 464 schools). Konaev city was Kapchagay (KATO 191600000) before 2022.
+
+How it is built (``ingest/synth/``): ``geography.py`` holds each district's magnitudes at scale 1,
+``schools.py`` allocates district totals over schools and years, ``budget_lines.py`` the budget,
+``projects.py`` the construction register; every split uses exact integer largest-remainder
+allocation (``alloc.py``). Decisions the contract leaves open:
+
+* **every territorial total is scale-independent**, not only the invariants: pupils per district
+  and year, free meals and their cost, transported pupils, buses, budgets and the 75 construction
+  projects are the same at scale N; the N× schools share them (smaller per-school figures);
+* ``SchoolYear.kato_code`` is the code valid on 1 September of that year, from
+  :func:`ingest.territory_codes.code_valid_on` (``territory_changes.csv`` first, a built-in list for
+  what it lacks): Zhetysu territories carry their pre-2022 codes, Nauryzbay schools Auezov's or
+  Bostandyk's before 2014/15, Kegen schools Raiymbek's before 2018/19. Schools of the Zhetysu
+  territories have ``School.district_kato`` = their current 33… code and school-years only up to
+  2021/22. Alatau city (2024) is not modelled: Ili district keeps its schools;
+* budget: month 12 carries the final refined plan and the annual execution (the plan changes in
+  spring and autumn); amounts are ``Decimal`` with one decimal place;
+* the free-meal programme executes exactly the NEDB meal cost of the oblast (4,529,000.0 thousand
+  tenge in 2023) and the city's (20,900,000.0), so budget and school data agree.
+
+:func:`invariant_figures` computes the seed figures from a world; ``GENERATOR_VERSION`` changes
+whenever the same (scale, seed) would give different data.
 """
 
 from __future__ import annotations

@@ -193,7 +193,7 @@ def test_reports_load_once_and_staging_rebuilds_the_register(db):
     assert len(first.loaded) == 12 and not first.rejected and second.loaded == []
     # When staging is built
     db.execute(f'grant temporary on database "{db.info.dbname}" to edu_wh_transformer')
-    dbt_command(["build", "-s", "+stg_comfortable_school__projects"])
+    dbt_command(["build", "-s", "+stg_comfortable_school__projects", "--vars", "{edu_wh_unit_tests: true}"])
     # Then the oblast has 53 projects with 68,200 places and the city 22 with 37,000, republican
     projects = db.execute(
         "select region_kato_code, count(*), sum(places), array_agg(distinct funding_source order by funding_source), "
@@ -234,3 +234,22 @@ def test_status_on_reads_the_history(world):
     project = next(p for p in world.projects if p.region_kato == "190000000")
     assert status_on(project, date(2000, 1, 1)) is None
     assert status_on(project, project.events[-1].on) == project.events[-1].status
+
+
+def test_the_ingest_comfortable_school_dag_loads_the_reports_through_airflow(db, dagbag):
+    from edu_wh.config import settings
+    from ingest.synth.drop import write_drop
+    from tests.conftest import run_dag
+
+    # Given the rendered reports in landing
+    result = write_drop(settings().landing_dir, 1, 2023, sources=["comfortable_school"])
+    rows = sum(f["rows"] for f in result.files)
+    # When the DAG runs
+    run = run_dag(dagbag, "ingest_comfortable_school")
+    # Then every report is one loaded batch and their rows are in raw
+    assert run.state == "success"
+    assert db.execute(
+        "select count(*), sum(rows_loaded), bool_and(is_synthetic) from meta.load_batches "
+        "where source = 'comfortable_school' and status = 'loaded'"
+    ).fetchone() == (12, rows, True)
+    assert db.execute("select count(*) from raw.comfortable_school_reports").fetchone()[0] == rows

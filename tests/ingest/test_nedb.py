@@ -316,7 +316,7 @@ def build_staging(db) -> None:
     from edu_wh.pipeline import dbt_command
 
     db.execute(f'grant temporary on database "{db.info.dbname}" to edu_wh_transformer')
-    dbt_command(["build", "-s", "+stg_nedb__school_years"])
+    dbt_command(["build", "-s", "+stg_nedb__school_years", "--vars", "{edu_wh_unit_tests: true}"])
 
 
 def test_a_synthetic_drop_reproduces_the_seed_figures_in_staging(db, warehouse, tmp_path):
@@ -363,3 +363,30 @@ def test_a_synthetic_drop_reproduces_the_seed_figures_in_staging(db, warehouse, 
     assert load_landing("nedb").loaded == []
     with psycopg.connect(warehouse) as conn:
         assert conn.execute("select count(*) from meta.load_batches where status = 'loaded'").fetchone()[0] == 7
+
+
+def test_the_ingest_nedb_dag_loads_what_landed_and_fails_on_a_refused_file(db, dagbag):
+    from edu_wh.config import settings
+    from ingest.synth.drop import write_drop
+    from tests.conftest import run_dag
+
+    # Given a synthetic drop in landing and one extract whose unit is wrong
+    landing = settings().landing_dir
+    write_drop(landing, 1, 2023, sources=["nedb"])
+    bad = landing / "nedb" / "nedb_schools_2018-19.csv"
+    bad.write_bytes(
+        extract([{"meal_cost": "8000000", "academic_year": "2018/19"} for _ in range(30)], unit="тыс. тенге")
+    )
+    # When the DAG runs
+    run = run_dag(dagbag, "ingest_nedb")
+    # Then the good extracts are loaded, the bad one is moved to quarantine with its reason, the run fails
+    states = {ti.task_id: ti.state for ti in run.get_task_instances()}
+    assert states["load_nedb"] == "success" and states["check_rejections"] == "failed" and run.state == "failed"
+    assert db.execute("select count(*) from raw.nedb_school_years").fetchone()[0] == 5_862
+    moved = settings().home / "quarantine" / "nedb" / bad.name
+    assert moved.exists() and not bad.exists()
+    assert "1000× off" in (moved.parent / (bad.name + ".reason.txt")).read_text(encoding="utf-8")
+    # And a second run finds nothing new and succeeds
+    again = run_dag(dagbag, "ingest_nedb")
+    assert again.state == "success"
+    assert db.execute("select count(*) from meta.load_batches where status = 'loaded'").fetchone()[0] == 6
