@@ -82,7 +82,7 @@ def backfill():
 
         loads.append(load())
 
-    @task(trigger_rule="none_failed")
+    @task(trigger_rule="none_failed", retries=0)  # a refused file stays refused: no retry
     def check_rejections(summaries: list) -> None:
         from edu_wh.pipeline import raise_for_rejections
 

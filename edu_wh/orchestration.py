@@ -117,7 +117,8 @@ def build_ingest_dag(family: str, doc: str):
                 loaded = load()
             loads.append(loaded)
 
-        @task(trigger_rule="none_failed")
+        # a refused file stays refused: retrying cannot help, and would delay the failure notice
+        @task(trigger_rule="none_failed", retries=0)
         def check_rejections(summaries: list) -> None:
             from edu_wh.pipeline import raise_for_rejections
 

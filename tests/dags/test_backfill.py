@@ -10,6 +10,7 @@ import pytest
 from edu_wh.backfill import period_from_filename, period_range, window
 from edu_wh.errors import UserError
 from tests.conftest import SAMPLES, run_dag
+from tests.dags.helpers import load_samples
 
 SCHOOLS = SAMPLES / "bns" / "number_of_schools_by_region_2000-2023_ru.xlsx"
 
@@ -107,23 +108,44 @@ def _load_result(run, task_id):
 
 
 def test_backfill_reloads_the_window_rebuilds_with_full_refresh_and_publishes(warehouse, db, dagbag):
-    from edu_wh.samples import stage_samples
+    from edu_wh.backfill import backfill_source
+    from edu_wh.config import settings
 
-    stage_samples()
+    # Given every sample loaded (as the ingest DAGs would)
+    load_samples()
 
     def seed_oid() -> int:
         # dbt re-seeds an existing table by truncating it, and with --full-refresh drops and recreates it
         return db.execute("select 'reference.units'::regclass::oid").fetchone()[0]
 
-    # a first backfill with the defaults loads what is new and publishes release 1
+    def bns_batches():
+        return db.execute(
+            "select batch_id, status, run_id from meta.load_batches where source = 'bns_dynamic' order by batch_id"
+        ).fetchall()
+
+    # When a backfill runs with the defaults, it finds nothing new to load and publishes release 1
     first = run_dag(dagbag, "backfill")
-    assert first.state == "success"
-    (batch1,) = db.execute("select batch_id from meta.load_batches where status = 'loaded'").fetchone()
+    assert first.state == "success", {ti.task_id: ti.state for ti in first.get_task_instances()}
+    ((batch1, _, _),) = bns_batches()
     release1 = db.execute("select release_id from meta.releases where status = 'current'").fetchone()
     assert release1 is not None
     oid_before = seed_oid()
+    batches_before = db.execute("select count(*) from meta.load_batches").fetchone()[0]
 
-    # reload inside the window, with --full-refresh
+    # When a backfill runs for no source (with a changed copy of the schools table waiting in landing),
+    # then nothing is loaded and the release is rebuilt from raw, without --full-refresh
+    staged = settings().landing_dir / "bns_dynamic" / SCHOOLS.name
+    original = staged.read_bytes()
+    staged.write_bytes(original + b"\0")  # other bytes: it would be loaded if the source were chosen
+    rebuild = run_dag(dagbag, "backfill", {"sources": [], "full_refresh": False})
+    states = {ti.task_id: ti.state for ti in rebuild.get_task_instances()}
+    assert rebuild.state == "success", states
+    assert states["load_bns_dynamic"] == "skipped" and states["publish"] == "success"
+    assert db.execute("select count(*) from meta.load_batches").fetchone()[0] == batches_before
+    assert seed_oid() == oid_before, "full_refresh=False rebuilt the seeds"
+    staged.write_bytes(original)
+
+    # When one source is reloaded inside a window, with --full-refresh
     conf = {
         "sources": ["bns_dynamic"],
         "period_from": "2022/23",
@@ -132,16 +154,19 @@ def test_backfill_reloads_the_window_rebuilds_with_full_refresh_and_publishes(wa
         "full_refresh": True,
     }
     second = run_dag(dagbag, "backfill", conf)
-    assert second.state == "success", {ti.task_id: ti.state for ti in second.get_task_instances()}
-    rows = db.execute("select batch_id, status, run_id from meta.load_batches order by batch_id").fetchall()
+    states = {ti.task_id: ti.state for ti in second.get_task_instances()}
+    assert second.state == "success", states
+    assert states["load_bns_dynamic"] == "success" and states["load_kato"] == "skipped"
+    # Then the file's earlier batch is superseded by the new one, which staging now reads
+    rows = bns_batches()
     assert [r[1] for r in rows] == ["superseded", "loaded"] and rows[0][0] == batch1
     batch2 = rows[1][0]
     assert rows[1][2] == second.run_id
-    oid_after_full_refresh = seed_oid()
-    assert oid_after_full_refresh != oid_before, "dbt did not get --full-refresh"
-    staged = db.execute("select distinct batch_id from staging.stg_bns__dynamic_cells").fetchall()
-    assert staged == [(batch2,)]
-    # the same bytes give the same release: publishing an identical candidate is a no-op
+    assert db.execute("select count(*) from meta.load_batches").fetchone()[0] == batches_before + 1
+    assert seed_oid() != oid_before, "dbt did not get --full-refresh"
+    staged_batches = db.execute("select distinct batch_id from staging.stg_bns__dynamic_cells").fetchall()
+    assert staged_batches == [(batch2,)]
+    # and the same bytes give the same release: publishing an identical candidate is a no-op
     assert db.execute("select release_id from meta.releases where status = 'current'").fetchone() == release1
     message = db.execute("select message from meta.events where kind = 'publish' and run_id = %s", (second.run_id,))
     assert "nothing published" in message.fetchone()[0]
@@ -151,32 +176,34 @@ def test_backfill_reloads_the_window_rebuilds_with_full_refresh_and_publishes(wa
     ).fetchall()
     assert lease == [("acquired",), ("released",)]
 
-    # a window that the file's period (2000-2023) does not overlap reloads nothing
-    third = run_dag(dagbag, "backfill", {**conf, "period_from": "2024", "period_to": None, "full_refresh": False})
-    assert third.state == "success"
-    state, summary = _load_result(third, "load_bns_dynamic")
-    assert state == "success" and summary["loaded"] == []
+    # A window that the file's period does not overlap reloads nothing, and says why
+    summary = backfill_source("bns_dynamic", period_from="2024", reload=True, run_id="test")
+    assert summary["loaded"] == []
     assert summary["skipped"] == [
         {"file": SCHOOLS.name, "reason": "period 2000-01-01…2023-12-31 is outside the window"}
     ]
-    assert db.execute("select count(*) from meta.load_batches").fetchone()[0] == 2
-    assert seed_oid() == oid_after_full_refresh, "full_refresh=False still rebuilt the seeds"
+    assert len(bns_batches()) == 2
 
 
-def test_backfill_of_no_source_loads_nothing_and_rebuilds_from_raw(warehouse, db, dagbag):
-    from edu_wh.samples import stage_samples
+def test_a_file_loaded_before_is_selected_by_the_period_its_parser_reported(warehouse, db, tmp_path):
+    from edu_wh.backfill import select_files
+    from edu_wh.config import settings
     from ingest.loader import load_file
     from ingest.registry import get_source
 
-    # Given the schools table already in raw, and a new copy of it waiting in landing
-    load_file(get_source("bns_dynamic"), SCHOOLS)
-    staged = stage_samples()[0]
-    staged.write_bytes(staged.read_bytes() + b"\0")  # other bytes: it would be loaded if the source were chosen
-    # When a backfill is triggered for no source
-    run = run_dag(dagbag, "backfill", {"sources": [], "full_refresh": True})
-    # Then nothing is loaded, and the release is built from what raw already holds
-    states = {ti.task_id: ti.state for ti in run.get_task_instances()}
-    assert run.state == "success", states
-    assert states["load_bns_dynamic"] == "skipped" and states["publish"] == "success"
-    assert db.execute("select count(*) from meta.load_batches").fetchone()[0] == 1
-    assert db.execute("select count(*) from published.school_counts").fetchone()[0] > 0
+    # Given a file whose name states no period, loaded once, its parser's period recorded as 2019
+    landing = settings().landing_dir / "bns_dynamic"
+    landing.mkdir(parents=True)
+    plain = landing / "schools.xlsx"
+    plain.write_bytes(SCHOOLS.read_bytes())
+    batch = load_file(get_source("bns_dynamic"), plain).batch_id
+    db.execute("update meta.load_batches set period = '2019' where batch_id = %s", (batch,))
+    # When windows are applied, then the recorded period decides
+    assert [p.name for p in select_files("bns_dynamic", "2019", "2019").selected] == ["schools.xlsx"]
+    outside = select_files("bns_dynamic", "2020", None)
+    assert outside.selected == [] and "outside the window" in outside.skipped[0]["reason"]
+    # and a file of unknown period is skipped when a window is given, but loaded without one
+    db.execute("update meta.load_batches set period = null where batch_id = %s", (batch,))
+    unknown = select_files("bns_dynamic", "2019", None)
+    assert unknown.skipped == [{"file": "schools.xlsx", "reason": "declares no period we can read"}]
+    assert [p.name for p in select_files("bns_dynamic").selected] == ["schools.xlsx"]
