@@ -13,7 +13,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
-export PYTHONDONTWRITEBYTECODE := 1
+export UV_COMPILE_BYTECODE := 1
 
 .PHONY: help install demo test down clean manifest airflow serve bench reliability lint lock
 

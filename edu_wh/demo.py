@@ -1,11 +1,13 @@
 """``make demo``: the embedded sample through Airflow to a published release.
 
 1. start the embedded warehouse and bootstrap it;
-2. land the real sample files (and, once the generator exists, a synthetic scale-1 drop);
+2. land the real sample files and a synthetic scale-1 drop (``edu-wh synth``; generated, never
+   committed), and start fake data.egov.kz / budget publishers on 127.0.0.1 serving the drop's
+   API fixtures (no network is used);
 3. build the dbt manifest and migrate the local Airflow metadata DB;
 4. run every ingest DAG, then ``transform_publish``, with ``dag.test()`` (task logs go to
    ``EDU_WH_HOME/logs/demo-*.log``);
-5. print what the release contains.
+5. print what the release contains and where its files and portal are.
 
 Run it again and every file reports "already loaded" and nothing new is published.
 """
@@ -80,8 +82,9 @@ def run_dags(dag_ids: list[str], log_path: Path, *, conf: dict | None = None, on
 def run_demo(out, err) -> None:
     from edu_wh.airflow_env import apply_airflow_env
     from edu_wh.bootstrap import bootstrap
+    from edu_wh.commands.publishers import fake_publishers
     from edu_wh.pipeline import build_manifest
-    from edu_wh.samples import stage_samples
+    from edu_wh.samples import ensure_synthetic_drop, publisher_fixtures, stage_samples, stage_synthetic
     from edu_wh.warehouse import connect, ensure_warehouse
 
     apply_airflow_env()  # before anything imports airflow
@@ -92,7 +95,12 @@ def run_demo(out, err) -> None:
         conn.commit()
     out.print(f"[bold]warehouse[/bold] {cfg.redacted_url()}")
     staged = stage_samples()
-    out.print(f"[bold]landing[/bold] {len(staged)} real sample file(s) in {cfg.landing_dir}")
+    drop = ensure_synthetic_drop()
+    synthetic = stage_synthetic(drop)
+    out.print(
+        f"[bold]landing[/bold] {len(staged)} real sample file(s) and {len(synthetic)} synthetic file(s) "
+        f"(scale 1, marked synthetic) in {cfg.landing_dir}"
+    )
     build_manifest()
     log_path = cfg.home / "logs" / f"demo-{datetime.now(UTC):%Y%m%dT%H%M%S}.log"
     out.print(f"[bold]airflow[/bold] running DAGs with dag.test(); task logs in {log_path}")
@@ -101,7 +109,9 @@ def run_demo(out, err) -> None:
         colour = "green" if state == "success" else "red"
         out.print(f"  {dag_id:<22} [{colour}]{state}[/{colour}] in {seconds:.1f} s")
 
-    states = run_dags([*ingest_dag_ids(), "transform_publish"], log_path, on_done=done)
+    with fake_publishers(publisher_fixtures(drop)) as fakes:
+        out.print(f"[bold]publishers[/bold] fake data.egov.kz {fakes.egov.url}, fake budget portal {fakes.budget.url}")
+        states = run_dags([*ingest_dag_ids(), "transform_publish"], log_path, on_done=done)
     _print_loads(out)
     failed = [d for d, s in states.items() if s != "success"]
     if failed:

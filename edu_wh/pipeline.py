@@ -44,9 +44,11 @@ def landing_files(source_name: str) -> list[Path]:
     folder = settings().landing_dir / source_name
     if not folder.is_dir():
         return []
+    from ingest.loader import is_landing_file
+
     files: set[Path] = set()
     for pattern in source.file_patterns:
-        files.update(p for p in folder.rglob(pattern) if p.is_file() and not p.name.startswith((".", "~$")))
+        files.update(p for p in folder.rglob(pattern) if is_landing_file(p))
     return sorted(files)
 
 

@@ -74,6 +74,16 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def is_landing_file(path: Path) -> bool:
+    """A delivered data file, not the generator's marker, a hidden/partial or an Office lock file."""
+    return (
+        path.is_file()
+        and path.name != SYNTHETIC_MARKER
+        and not path.name.startswith((".", "~$"))
+        and not path.name.endswith((".part", ".reason.txt"))
+    )
+
+
 def is_synthetic(path: Path) -> bool:
     """Files below a folder holding the generator's marker are synthetic."""
     for parent in path.resolve().parents:

@@ -141,9 +141,11 @@ def run_dag(dagbag, dag_id: str, conf: dict | None = None):
 
 @pytest.fixture(scope="session")
 def released_db(template_db, dagbag, tmp_path_factory):
-    """A database in which the sample went through every ingest DAG and transform_publish once."""
+    """A database in which the real samples and a synthetic scale-1 drop went through every ingest
+    DAG (the API sources from fake publishers on 127.0.0.1) and transform_publish once."""
+    from edu_wh.commands.publishers import fake_publishers
     from edu_wh.demo import ingest_dag_ids
-    from edu_wh.samples import stage_samples
+    from edu_wh.samples import ensure_synthetic_drop, publisher_fixtures, stage_samples, stage_synthetic
 
     name = new_database(template_db, prefix="released")
     tmp = tmp_path_factory.mktemp("released")
@@ -156,10 +158,23 @@ def released_db(template_db, dagbag, tmp_path_factory):
         for key, value in env.items():
             mp.setenv(key, value)
         stage_samples()
-        states = {dag_id: str(run_dag(dagbag, dag_id).state) for dag_id in [*ingest_dag_ids(), "transform_publish"]}
+        drop = ensure_synthetic_drop()
+        stage_synthetic(drop)
+        with fake_publishers(publisher_fixtures(drop)):
+            states = {dag_id: str(run_dag(dagbag, dag_id).state) for dag_id in [*ingest_dag_ids(), "transform_publish"]}
     assert set(states.values()) == {"success"}, states
     yield env
     drop_database(name)
+
+
+@pytest.fixture
+def publishers(released_db):
+    """The fake data.egov.kz and budget portal serving the synthetic drop, for DAG reruns."""
+    from edu_wh.commands.publishers import fake_publishers
+    from edu_wh.samples import ensure_synthetic_drop, publisher_fixtures
+
+    with fake_publishers(publisher_fixtures(ensure_synthetic_drop())) as fakes:
+        yield fakes
 
 
 @pytest.fixture

@@ -36,7 +36,7 @@ def test_the_sample_is_published_through_airflow(released_warehouse):
         assert formula == (None, "formula")
 
 
-def test_a_rerun_reports_already_loaded_and_publishes_nothing_new(released_warehouse, dagbag):
+def test_a_rerun_reports_already_loaded_and_publishes_nothing_new(released_warehouse, dagbag, publishers):
     from edu_wh.demo import ingest_dag_ids
     from edu_wh.samples import stage_samples
 
@@ -71,7 +71,7 @@ def _implausible_copy(tmp_path):
     return path
 
 
-def test_a_failing_expectation_blocks_publication_and_keeps_the_release(released_warehouse, dagbag, tmp_path):
+def test_a_failing_expectation_blocks_publication_and_keeps_the_release(released_warehouse, dagbag, tmp_path, publishers):
     from edu_wh.config import settings
     from edu_wh.demo import ingest_dag_ids
 
