@@ -122,8 +122,10 @@ def ingest(
     src = get_source(source)
     if not path.exists():
         raise UserError(f"{path}: no such file or folder")
+    from ingest.loader import is_landing_file
+
     files = (
-        sorted(p for pattern in src.file_patterns for p in path.rglob(pattern) if p.is_file())
+        sorted({p for pattern in src.file_patterns for p in path.rglob(pattern) if is_landing_file(p)})
         if path.is_dir()
         else [path]
     )
