@@ -38,7 +38,8 @@ create table if not exists meta.load_batches (
     source_file       text not null,
     file_sha256       text not null,
     file_bytes        bigint,
-    status            text not null check (status in ('loading', 'loaded', 'rejected', 'failed', 'abandoned', 'superseded')),
+    status            text not null check (status in ('loading', 'loaded', 'rejected', 'failed', 'abandoned', 'superseded',
+                                                      'withdrawn')),
     rows_loaded       bigint,
     rows_quarantined  bigint,
     is_synthetic      boolean not null default false,
@@ -199,6 +200,7 @@ def bootstrap(conn: psycopg.Connection) -> None:
         for statement in _split(META_DDL) + _split(RAW_COMMON_DDL):
             _exec(conn, statement)
         _ensure_batch_statuses(conn)
+        _ensure_added_columns(conn)
         for source in all_sources():
             for statement in source.raw_ddl():
                 _exec(conn, statement)
@@ -248,20 +250,47 @@ def bootstrap(conn: psycopg.Connection) -> None:
             _exec(conn, sql.SQL("revoke all on schema raw, staging, intermediate, candidate from {}").format(role))
 
 
+BATCH_STATUSES = ("loading", "loaded", "rejected", "failed", "abandoned", "superseded", "withdrawn")
+
+
 def _ensure_batch_statuses(conn: psycopg.Connection) -> None:
-    """Databases bootstrapped before 'superseded' existed (a batch replaced by a reload of the
-    same file) get the wider status check; altered only when needed, so no lock otherwise."""
+    """Databases bootstrapped before 'superseded' (a batch replaced by a reload of the same file) or
+    'withdrawn' (a bad batch taken out by `edu-wh batches withdraw`) existed get the wider status
+    check; altered only when needed, so no lock otherwise."""
     definition = conn.execute(
         "select pg_get_constraintdef(oid) from pg_constraint "
         "where conrelid = 'meta.load_batches'::regclass and conname = 'load_batches_status_check'"
     ).fetchone()
-    if definition and "superseded" not in definition[0]:
+    if definition and any(f"'{status}'" not in definition[0] for status in BATCH_STATUSES):
+        statuses = ", ".join(f"'{status}'" for status in BATCH_STATUSES)
         _exec(
             conn,
             "alter table meta.load_batches drop constraint load_batches_status_check, "
-            "add constraint load_batches_status_check check "
-            "(status in ('loading', 'loaded', 'rejected', 'failed', 'abandoned', 'superseded'))",
+            f"add constraint load_batches_status_check check (status in ({statuses}))",
         )
+
+
+#: columns added to existing tables after their first release: (table, column, type)
+ADDED_COLUMNS = (
+    ("meta.gate_runs", "layers", "text[]"),  # the layers a gate run checked: raw, published
+    ("meta.gate_runs", "seconds", "numeric"),  # how long the whole gate took
+    ("meta.gate_runs", "checked", "jsonb"),  # per suite: dataset, time, batches checked with their baselines
+    ("meta.gate_results", "layer", "text"),  # raw or published
+    ("meta.gate_results", "batch_ids", "bigint[]"),  # raw: the batches a failed check points at
+    ("meta.gate_results", "examples", "jsonb"),  # a few offending rows (raw: with batch, file and row)
+)
+
+
+def _ensure_added_columns(conn: psycopg.Connection) -> None:
+    """Add the columns of :data:`ADDED_COLUMNS` that an older database lacks (no lock when present)."""
+    for table, column, type_ in ADDED_COLUMNS:
+        schema, name = table.split(".")
+        exists = conn.execute(
+            "select 1 from information_schema.columns where table_schema = %s and table_name = %s and column_name = %s",
+            (schema, name, column),
+        ).fetchone()
+        if not exists:
+            _exec(conn, f"alter table {table} add column if not exists {column} {type_}")
 
 
 def _split(script: str) -> list[str]:

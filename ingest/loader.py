@@ -18,6 +18,7 @@ with the reason; any other error as ``failed``. Either way the caller gets the e
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -267,18 +268,28 @@ def _load_batch(
                 "the file looks wrong as a whole, so none of it was loaded",
                 hint="check the file's layout, units and encoding against the publisher's format",
             )
-        if stream_key and not allow_volume_drop:
+        if stream_key:
             prev = cur.execute(
                 "select batch_id, rows_loaded from meta.load_batches where source = %s and stream_key = %s "
                 "and status = 'loaded' order by batch_id desc limit 1",
                 (source.name, stream_key),
             ).fetchone()
             if prev and prev[1] and result.rows_loaded < (1 - source.max_volume_drop) * prev[1]:
-                raise SourceFormatError(
-                    display,
+                drop = (
                     f"only {result.rows_loaded:,} rows against {prev[1]:,} in batch {prev[0]} of the same stream "
-                    f"(a drop of more than {source.max_volume_drop:.0%})",
-                    hint="if the smaller delivery is genuine, load it with --allow-volume-drop",
+                    f"(a drop of more than {source.max_volume_drop:.0%})"
+                )
+                if not allow_volume_drop:
+                    raise SourceFormatError(
+                        display, drop, hint="if the smaller delivery is genuine, load it with --allow-volume-drop"
+                    )
+                # the gate's volume check honours the same acceptance (edu-wh batches accept writes it too)
+                cur.execute(
+                    "insert into meta.events (kind, message, details) values ('batch_accepted', %s, %s)",
+                    (
+                        f"batch {batch_id}: volume drop accepted at load (--allow-volume-drop)",
+                        json.dumps({"batch_id": batch_id, "reason": f"loaded with --allow-volume-drop: {drop}"}),
+                    ),
                 )
         result.notes = report.notes
         if supersedes:
