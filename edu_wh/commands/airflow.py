@@ -31,6 +31,11 @@ def standalone_env(port: int) -> dict[str, str]:
             "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
         }
     )
+    # `airflow standalone` starts its components as `airflow …` from PATH: this venv's, even unactivated
+    bin_dir = str(Path(sys.executable).parent)
+    os.environ["PATH"] = os.pathsep.join(
+        [bin_dir, *(p for p in os.environ.get("PATH", "").split(os.pathsep) if p != bin_dir)]
+    )
     return {**env, **os.environ}
 
 
