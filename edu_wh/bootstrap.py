@@ -186,6 +186,8 @@ def bootstrap(conn: psycopg.Connection) -> None:
             )
         # dbt creates the candidate schema per run, and the publisher renames schemas.
         _exec(conn, sql.SQL("grant create on database {} to {}").format(sql.Identifier(dbname), r["transformer"]))
+        # dbt unit tests build their fixtures in temporary tables.
+        _exec(conn, sql.SQL("grant temporary on database {} to {}").format(sql.Identifier(dbname), r["transformer"]))
         _exec(conn, "revoke create on schema public from public")
 
         _exec(conn, "create schema if not exists meta")

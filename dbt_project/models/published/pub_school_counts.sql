@@ -9,7 +9,6 @@ with school_counts as (
 territories as (
 
     select * from {{ ref('dim_territory') }}
-    where is_current
 
 ),
 
@@ -17,20 +16,25 @@ final as (
 
     select
         school_counts.kato_code::text as kato_code,
-        territories.name_kk::text as territory_name_kk,
-        territories.name_ru::text as territory_name_ru,
-        territories.name_en::text as territory_name_en,
+        territory.name_kk::text as territory_name_kk,
+        territory.name_ru::text as territory_name_ru,
+        territory.name_en::text as territory_name_en,
         school_counts.academic_year::text as academic_year,
         school_counts.population_type::text as population_type,
         school_counts.territory_basis::text as territory_basis,
+        school_counts.rebase_method::text as rebase_method,
+        school_counts.rebase_description::text as rebase_description,
         school_counts.schools_count::integer as schools_count,
+        round(school_counts.schools_count_exact, 2)::numeric(12, 2) as schools_count_exact,
         school_counts.value_status::text as value_status,
         school_counts.source_name::text as source_name,
         school_counts.source_reference::text as source_reference,
         school_counts.is_synthetic::boolean as is_synthetic
     from school_counts
-    left join territories
-        on school_counts.kato_code = territories.kato_code
+    {{ territory_version_join(
+        'territories', 'school_counts.kato_code',
+        basis_date('school_counts.territory_basis', 'make_date(school_counts.academic_year_start, 9, 1)')
+    ) }}
 
 )
 

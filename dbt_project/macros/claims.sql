@@ -1,0 +1,59 @@
+{#- How precisely a claim is written: the value of one unit of its last written digit, from the
+    phrase as the article writes it. "394 млрд. теңге" → 1e9; "4 млрд. 529 млн" → 1e6 (the last
+    scale word counts); "756,0 млн." → 1e5 (a decimal); "37 тысяч" → 1000; "113 240", "двухсот" → 1. -#}
+{% macro claim_precision_unit(phrase) -%}
+    trim_scale(
+        case substring(lower(coalesce({{ phrase }}, '')) from '.*(млрд|миллиард|млн|миллион|тысяч|тыс|мың)')
+            when 'млрд' then 1e9
+            when 'миллиард' then 1e9
+            when 'млн' then 1e6
+            when 'миллион' then 1e6
+            when 'тысяч' then 1e3
+            when 'тыс' then 1e3
+            when 'мың' then 1e3
+            else 1
+        end
+        / power(10::numeric, coalesce(length(substring(
+            lower(coalesce({{ phrase }}, '')) from '\d[,.](\d+)\s*(?:млрд|миллиард|млн|миллион|тысяч|тыс|мың)'
+        )), 0))
+    )
+{%- endmacro %}
+
+{#- Is the official figure what the claim says, given how it is written?
+    No qualifier: equal within half a unit of the last written digit ("394 bn" holds for 393.5-394.5 bn).
+    `almost` X: X − one unit ≤ official ≤ X. `more than` / `over` X: X < official ≤ X + one unit.
+    `about` X: within one unit or 5 % of X, whichever is larger. `at least` X: official ≥ X.
+    `up to` X: official ≤ X. `less than` X: official < X. -#}
+{% macro claim_status(official, claimed, qualifier, unit) -%}
+    case
+        when {{ official }} is null then 'no_official_figure'
+        when
+            case coalesce({{ qualifier }}, '')
+                when '' then abs({{ official }} - {{ claimed }}) <= {{ unit }} / 2.0
+                when 'almost' then {{ official }} between {{ claimed }} - {{ unit }} and {{ claimed }}
+                when 'more than' then {{ official }} > {{ claimed }} and {{ official }} <= {{ claimed }} + {{ unit }}
+                when 'over' then {{ official }} > {{ claimed }} and {{ official }} <= {{ claimed }} + {{ unit }}
+                when 'about' then abs({{ official }} - {{ claimed }}) <= greatest({{ unit }}, 0.05 * abs({{ claimed }}))
+                when 'at least' then {{ official }} >= {{ claimed }}
+                when 'up to' then {{ official }} <= {{ claimed }}
+                when 'less than' then {{ official }} < {{ claimed }}
+                else abs({{ official }} - {{ claimed }}) <= {{ unit }} / 2.0
+            end
+            then 'confirmed'
+        else 'differs'
+    end
+{%- endmacro %}
+
+{#- The rule claim_status applied, in words. -#}
+{% macro claim_rule(claimed, qualifier, unit) -%}
+    case coalesce({{ qualifier }}, '')
+        when 'almost' then 'almost: between ' || ({{ claimed }} - {{ unit }})::text || ' and ' || {{ claimed }}::text
+        when 'more than' then 'more than: above ' || {{ claimed }}::text || ', up to ' || ({{ claimed }} + {{ unit }})::text
+        when 'over' then 'over: above ' || {{ claimed }}::text || ', up to ' || ({{ claimed }} + {{ unit }})::text
+        when 'about' then 'about: within ' || greatest({{ unit }}, 0.05 * abs({{ claimed }}))::text || ' of ' || {{ claimed }}::text
+        when 'at least' then 'at least ' || {{ claimed }}::text
+        when 'up to' then 'up to ' || {{ claimed }}::text
+        when 'less than' then 'less than ' || {{ claimed }}::text
+        else 'equal within ' || ({{ unit }} / 2.0)::text || ' (half a unit of the last written digit)'
+    end
+{%- endmacro %}

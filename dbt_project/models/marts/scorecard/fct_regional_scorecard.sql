@@ -1,0 +1,167 @@
+{#- Headline measures of each region by calendar year, as published and in current borders: schools
+    and pupils (NEDB, academic year linked to the calendar year), the education budget and budget
+    per pupil, free meal coverage, transport cost per pupil, Comfortable School places finished
+    (cumulative) against the target, place deficit and three-shift schools. -#}
+with capacity as (
+
+    select * from {{ ref('fct_school_capacity') }}
+    where aggregation_level = 'region'
+
+),
+
+free_meals as (
+
+    select * from {{ ref('fct_free_meals') }}
+    where aggregation_level = 'region'
+
+),
+
+transport as (
+
+    select * from {{ ref('fct_pupil_transport') }}
+    where aggregation_level = 'region'
+
+),
+
+budget as (
+
+    select * from {{ ref('fct_education_budget') }}
+
+),
+
+comfortable_school as (
+
+    select * from {{ ref('fct_comfortable_school_progress') }}
+    where aggregation_level = 'region'
+
+),
+
+school_counts as (
+
+    select * from {{ ref('fct_school_counts') }}
+    where population_type = 'total'
+
+),
+
+academic_years as (
+
+    select * from {{ ref('dim_academic_year') }}
+
+),
+
+budget_totals as (
+
+    select
+        kato_code,
+        year,
+        territory_basis,
+        string_agg(distinct rebase_method, ', ') as rebase_method,
+        sum(plan_kzt) as plan_kzt,
+        sum(executed_kzt) as executed_kzt,
+        bool_and(is_year_complete) as is_year_complete,
+        bool_or(is_synthetic) as is_synthetic
+    from budget
+    group by kato_code, year, territory_basis
+
+),
+
+spine as (
+
+    select
+        kato_code,
+        calendar_year as year,
+        territory_basis
+    from capacity
+    union
+    select
+        kato_code,
+        year,
+        territory_basis
+    from budget_totals
+    union
+    select
+        kato_code,
+        year,
+        territory_basis
+    from comfortable_school
+
+),
+
+final as (
+
+    select
+        spine.kato_code,
+        spine.year,
+        academic_years.academic_year,
+        spine.territory_basis,
+        {{ combine_methods([
+            'capacity.rebase_method', 'budget_totals.rebase_method', 'comfortable_school.rebase_method',
+            'school_counts.rebase_method'
+        ]) }} as rebase_method,
+        capacity.schools_count,
+        school_counts.schools_count as bns_schools_count,
+        capacity.pupils_total,
+        budget_totals.plan_kzt as education_budget_plan_kzt,
+        budget_totals.executed_kzt as education_budget_executed_kzt,
+        budget_totals.is_year_complete as is_budget_year_complete,
+        {{ per_unit('budget_totals.plan_kzt', 'capacity.pupils_total') }} as education_budget_per_pupil_kzt,
+        free_meals.pupils_served as free_meals_pupils,
+        free_meals.coverage_percent as free_meals_coverage_percent,
+        transport.transport_cost_kzt,
+        transport.cost_per_pupil_kzt as transport_cost_per_pupil_kzt,
+        comfortable_school.projects_finished as comfortable_school_projects_finished,
+        comfortable_school.places_finished as comfortable_school_places_finished,
+        comfortable_school.target_places as comfortable_school_target_places,
+        comfortable_school.places_finished_percent_of_target as comfortable_school_places_percent_of_target,
+        capacity.place_deficit,
+        capacity.three_shift_schools,
+        capacity.overloaded_schools,
+        concat_ws(
+            '; ',
+            case when capacity.kato_code is not null then 'NEDB school extract' end,
+            case when budget_totals.kato_code is not null then 'Open budgets execution report' end,
+            case when comfortable_school.kato_code is not null then 'Comfortable School status reports' end,
+            case when school_counts.kato_code is not null then 'BNS dynamic table' end
+        ) as source_name,
+        'regional facts: fct_school_capacity, fct_free_meals, fct_pupil_transport, fct_education_budget, '
+        || 'fct_comfortable_school_progress, fct_school_counts' as source_reference,
+        coalesce(capacity.is_synthetic, false)
+        or coalesce(budget_totals.is_synthetic, false)
+        or coalesce(comfortable_school.is_synthetic, false) as is_synthetic
+    from spine
+    left join academic_years
+        on spine.year = academic_years.calendar_year
+    left join capacity
+        on
+            spine.kato_code = capacity.kato_code
+            and spine.year = capacity.calendar_year
+            and spine.territory_basis = capacity.territory_basis
+    left join free_meals
+        on
+            spine.kato_code = free_meals.kato_code
+            and spine.year = free_meals.calendar_year
+            and spine.territory_basis = free_meals.territory_basis
+    left join transport
+        on
+            spine.kato_code = transport.kato_code
+            and spine.year = transport.year
+            and spine.territory_basis = transport.territory_basis
+    left join budget_totals
+        on
+            spine.kato_code = budget_totals.kato_code
+            and spine.year = budget_totals.year
+            and spine.territory_basis = budget_totals.territory_basis
+    left join comfortable_school
+        on
+            spine.kato_code = comfortable_school.kato_code
+            and spine.year = comfortable_school.year
+            and spine.territory_basis = comfortable_school.territory_basis
+    left join school_counts
+        on
+            spine.kato_code = school_counts.kato_code
+            and academic_years.academic_year = school_counts.academic_year
+            and spine.territory_basis = school_counts.territory_basis
+
+)
+
+select * from final
