@@ -47,21 +47,33 @@ def build(ctx: GateContext) -> list[Check]:
             resolve="the same cell was delivered twice in one batch: a parser bug; withdraw the batch and load the "
             "file again",
         ),
-        rows_check(
-            CELLS
-            + """
+        with_reference(
+            ctx,
+            ["territory_names"],
+            lambda: rows_check(
+                CELLS
+                + f"""
+, keyed as (
+    select cells.*, coalesce(names.kato_code, cells.territory) as row_key
+    from cells
+    left join reference.territory_names as names
+        on cells.table_kind = 'region' and names.language = cells.language
+        and {normalize_name_sql("names.name")} = cells.territory
+)
+
 select min(_batch_id) as _batch_id, min(_source_file) as _source_file, min(_sheet) as _sheet,
-       min(_row_number) as _row_number, table_code, min(row_label) as row_label, column_label,
-       string_agg(cell_ref || '=' || coalesce(cell_text, '(empty)'), '; ' order by cell_ref) as cells,
-       'table ' || table_code || ': row ' || min(row_label) || ' × column ' || column_label || ' delivered '
-           || count(*) || ' times' as problem
-from cells
-group by _batch_id, table_code, territory, column_label
+       min(_row_number) as _row_number, table_code, string_agg(row_label, ' / ' order by _row_number) as row_labels,
+       column_label, string_agg(cell_ref || '=' || coalesce(cell_text, '(empty)'), '; ' order by _row_number) as cells,
+       'table ' || table_code || ': ' || case when row_key ~ '^\\d+$' then 'territory ' else 'row ' end || row_key
+           || ' × column ' || column_label || ' delivered ' || count(*) || ' times' as problem
+from keyed
+group by _batch_id, table_code, row_key, column_label
 having count(*) > 1
 """,
-            protects="one value per table × row × column within a bulletin (the grain staging keeps)",
-            resolve="two columns or rows of a table got the same label; check the table's header in the file and "
-            "the column labelling in ingest/bns_bulletin.py",
+                protects="one value per table × row (territory) × column within a bulletin",
+                resolve="a region is listed twice under two spellings (e.g. 'Алматы' and 'Алматы облысы'), or two "
+                "columns got the same label: check the table in the file and the labelling in ingest/bns_bulletin.py",
+            ),
         ),
         required_columns_check(
             [

@@ -133,7 +133,7 @@ def build(ctx: GateContext) -> list[Check]:
 
 select min(_batch_id) as _batch_id, min(_source_file) as _source_file, min(_sheet) as _sheet,
        min(_row_number) as _row_number, kato_code, population, period_label,
-       string_agg(row_label || ' ' || cell_ref || '=' || coalesce(cell_text, '(empty)'), '; ' order by cell_ref)
+       string_agg(row_label || ' ' || cell_ref || '=' || coalesce(cell_text, '(empty)'), '; ' order by _row_number)
            as cells,
        'the territory ' || kato_code || ' appears ' || count(*) || ' times for ' || period_label || ' (' || population
            || ')' as problem
