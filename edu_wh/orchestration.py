@@ -134,7 +134,8 @@ def build_release_chain(*, full_refresh: bool | str = False):
 
     ``acquire_lock`` → ``reset_candidate`` → ``dbt`` (Cosmos task group: seeds, models and their
     tests into ``candidate``) → ``gate`` → ``publish`` → ``release_lock`` (a teardown of
-    ``acquire_lock``: it always runs, and a failure above still fails the run).
+    ``acquire_lock``: it always runs, and a failure above still fails the run). ``reset_candidate``,
+    ``gate`` and ``publish`` first renew the lease (and stop if another run took it over).
 
     ``full_refresh`` goes to every Cosmos dbt task (``dbt build --full-refresh`` rebuilds
     incremental models); it is a template field of Cosmos' build operators, so a Jinja string such
@@ -155,9 +156,10 @@ def build_release_chain(*, full_refresh: bool | str = False):
         acquire_pipeline_lock(context["run_id"])
 
     @task
-    def reset_candidate() -> None:
-        from edu_wh.pipeline import drop_candidate
+    def reset_candidate(**context) -> None:
+        from edu_wh.pipeline import drop_candidate, renew_pipeline_lock
 
+        renew_pipeline_lock(context["run_id"])
         drop_candidate()
 
     dbt = DbtTaskGroup(
@@ -172,14 +174,16 @@ def build_release_chain(*, full_refresh: bool | str = False):
 
     @task(retries=0)
     def gate(**context) -> dict:
-        from edu_wh.pipeline import run_gate
+        from edu_wh.pipeline import renew_pipeline_lock, run_gate
 
+        renew_pipeline_lock(context["run_id"])
         return run_gate(context["run_id"])
 
     @task(outlets=[PUBLISHED_ASSET])
     def publish(**context) -> dict:
-        from edu_wh.pipeline import publish_release
+        from edu_wh.pipeline import publish_release, renew_pipeline_lock
 
+        renew_pipeline_lock(context["run_id"])
         return publish_release(context["run_id"])
 
     @teardown

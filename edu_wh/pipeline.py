@@ -188,6 +188,31 @@ def acquire_pipeline_lock(run_id: str, *, wait_seconds: float = 1800, poll: floa
             time.sleep(poll)
 
 
+def renew_pipeline_lock(run_id: str) -> None:
+    """Between steps of a build: prove the lease is still ours and restart its TTL.
+
+    A run slower than the TTL may have had its lease taken over by another run; it must then stop
+    rather than drop, gate or swap a candidate the other run is building.
+    """
+    from edu_wh.warehouse import connect
+
+    with connect("transformer", autocommit=True, application_name="edu-wh lock") as conn:
+        renewed = conn.execute(
+            "update meta.pipeline_lock set acquired_at = clock_timestamp() "
+            "where lock_name = 'transform_publish' and holder = %s returning holder",
+            (run_id,),
+        ).fetchone()
+        if not renewed:
+            holder = conn.execute(
+                "select holder from meta.pipeline_lock where lock_name = 'transform_publish'"
+            ).fetchone()
+            raise UserError(
+                f"run {run_id} no longer holds the pipeline lease (now held by {holder[0] if holder else 'nobody'}); "
+                "it stops without touching the candidate or published",
+                hint="a step took longer than EDU_WH_PIPELINE_LOCK_TTL_SECONDS; raise it, then rerun",
+            )
+
+
 def release_pipeline_lock(run_id: str | None = None, *, force: bool = False) -> bool:
     from edu_wh.warehouse import connect
 

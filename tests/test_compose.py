@@ -145,7 +145,7 @@ def test_every_variable_is_in_env_example_and_the_required_ones_are_placeholders
 def test_ports_bind_to_loopback_by_default():
     for name, service in SERVICES.items():
         for port in service.get("ports", []):
-            assert port.startswith("${EDU_WH_BIND:-127.0.0.1}:"), (name, port)
+            assert port.startswith("${STACK_BIND_ADDRESS:-127.0.0.1}:"), (name, port)
 
 
 def test_the_image_installs_from_the_lock_and_builds_the_manifest():

@@ -138,7 +138,7 @@ def test_published_is_one_consistent_release_after_the_two_runs(two_runs_at_once
 
 def test_a_dead_holders_lease_is_taken_over_after_its_ttl_and_not_before(warehouse, db, monkeypatch):
     from edu_wh.errors import UserError
-    from edu_wh.pipeline import acquire_pipeline_lock, release_pipeline_lock
+    from edu_wh.pipeline import acquire_pipeline_lock, release_pipeline_lock, renew_pipeline_lock
 
     ttl = 6
     monkeypatch.setenv("EDU_WH_PIPELINE_LOCK_TTL_SECONDS", str(ttl))
@@ -171,8 +171,16 @@ def test_a_dead_holders_lease_is_taken_over_after_its_ttl_and_not_before(warehou
     ).fetchone()
     assert event[1] == {"action": "taken_over", "previous_holder": "manual__dead"}
     assert "taken over by manual__next from manual__dead" in event[0]
-    # and the dead run cannot release what is no longer its own
+    # and the dead run, were it only slow, can neither go on building nor release what is no longer its own
+    with pytest.raises(
+        UserError, match="run manual__dead no longer holds the pipeline lease \\(now held by manual__next\\)"
+    ):
+        renew_pipeline_lock("manual__dead")
     assert release_pipeline_lock("manual__dead") is False
+    # renewing restarts the TTL of the holder's lease
+    renew_pipeline_lock("manual__next")
+    renewed_at = db.execute("select acquired_at from meta.pipeline_lock").fetchone()[0]
+    assert renewed_at > now
     assert release_pipeline_lock("manual__next") is True
 
 
