@@ -160,6 +160,10 @@ def test_the_image_installs_from_the_lock_and_builds_the_manifest():
     ):
         assert setting in DOCKERFILE, setting
     assert "python:3.11" in DOCKERFILE  # the interpreter the lock was made for
+    # the manifest built into the image must not sit in a volume, which would keep an older one
+    target = re.search(r"EDU_WH_DBT_TARGET_PATH=(\S+)", DOCKERFILE).group(1)
+    mounted = {v.split(":")[1] for s in SERVICES.values() for v in s.get("volumes", []) if v.count(":") >= 1}
+    assert not any(target == m or target.startswith(m.rstrip("/") + "/") for m in mounted), (target, mounted)
     for source in re.findall(r"^COPY (?:--chown=\S+ )?(.+) \S+$", DOCKERFILE, re.M):
         for path in source.split():
             assert (REPO_ROOT / path).exists(), f"the Dockerfile copies {path}, which does not exist"
