@@ -89,19 +89,46 @@ def _failure(r: CheckResult, files: dict[int, str]) -> list[str]:
     return lines
 
 
+LISTED_BATCHES = 8  # a suite with more batches lists only those whose volume moved, and counts the rest
+
+
+def _batch_line(b) -> str:
+    extra = []
+    if not b.is_newest:
+        extra.append("older batch of its stream, still read by the build")
+    if b.volume_accepted:
+        extra.append(f"volume change accepted: {b.volume_accepted}")
+    if b.is_synthetic:
+        extra.append("synthetic")
+    return f"  - {b.describe()}" + (f" ({'; '.join(extra)})" if extra else "")
+
+
+def _moved(b) -> bool:
+    """A batch worth listing: the newest of its stream, its volume moved more than 10% from its baseline
+    (or the change was accepted)."""
+    if not b.is_newest:
+        return False
+    if b.volume_accepted:
+        return True
+    return bool(b.baseline_rows) and not 0.9 <= (b.rows_loaded or 0) / b.baseline_rows <= 1.1
+
+
 def _batches(run: SuiteRun) -> list[str]:
     if run.skipped:
         return [f"- `{run.dataset}` ({run.suite}): {run.skipped}."]
-    lines = [f"- `{run.dataset}` ({run.suite}): {run.checks} checks in {run.seconds:.2f} s; batches checked:"]
-    for b in run.batches:
-        extra = []
-        if not b.is_newest:
-            extra.append("older batch of its stream, still read by the build")
-        if b.volume_accepted:
-            extra.append(f"volume change accepted: {b.volume_accepted}")
-        if b.is_synthetic:
-            extra.append("synthetic")
-        lines.append(f"  - {b.describe()}" + (f" ({'; '.join(extra)})" if extra else ""))
+    head = f"- `{run.dataset}` ({run.suite}): {run.checks} checks in {run.seconds:.2f} s on "
+    if len(run.batches) <= LISTED_BATCHES:
+        return [head + f"{len(run.batches)} batch(es):", *[_batch_line(b) for b in run.batches]]
+    rows = sum(b.rows_loaded or 0 for b in run.batches)
+    moved = [b for b in run.batches if _moved(b)]
+    lines = [
+        head + f"{len(run.batches)} batches ({rows:,} rows, {sum(b.baseline_batch_id is None for b in run.batches)} "
+        f"first deliveries of their stream); {len(moved)} of the newest moved more than 10% against their baseline"
+        + (":" if moved else "")
+    ]
+    lines += [_batch_line(b) for b in moved[:LISTED_BATCHES]]
+    if len(moved) > LISTED_BATCHES:
+        lines.append(f"  - … and {len(moved) - LISTED_BATCHES} more (every batch and baseline is in the JSON report)")
     return lines
 
 
