@@ -1,17 +1,23 @@
-"""published.school_counts: BNS number of schools by territory and academic year."""
+"""published.school_counts: BNS number of schools by territory and academic year, as published and
+re-based to current borders."""
 
 from __future__ import annotations
 
 from expectations.framework import Check, GateContext, Suite
 from expectations.helpers import common_published_checks
+from expectations.suites._published_checks import basis_checks, rows_check, seed_figure, sources_loaded, split_conserved
 
 
 def build(ctx: GateContext) -> list[Check]:
+    loaded = sources_loaded(ctx, "bns_dynamic")
     import great_expectations.expectations as gxe
 
     return [
         *common_published_checks(
-            ctx, "school_counts", key=["kato_code", "academic_year", "population_type", "territory_basis"]
+            ctx,
+            "school_counts",
+            key=["kato_code", "academic_year", "population_type", "territory_basis"],
+            min_rows=1 if loaded else 0,
         ),
         Check(
             gxe.ExpectColumnValuesToBeBetween(column="schools_count", min_value=0, max_value=12000),
@@ -22,7 +28,16 @@ def build(ctx: GateContext) -> list[Check]:
         Check(
             gxe.ExpectColumnValuesToBeInSet(
                 column="value_status",
-                value_set=["reported", "none", "missing", "confidential", "negligible", "formula", "empty"],
+                value_set=[
+                    "reported",
+                    "none",
+                    "missing",
+                    "confidential",
+                    "negligible",
+                    "formula",
+                    "empty",
+                    "incomplete",
+                ],
             ),
             protects="every missing value says why it is missing",
             resolve="a new BNS marker appeared: add it to macros/parse_bns_value.sql",
@@ -32,17 +47,39 @@ def build(ctx: GateContext) -> list[Check]:
             protects="urban/rural blocks are recognised",
             resolve="map the new block label in stg_bns__dynamic_cells",
         ),
-        Check(
-            gxe.UnexpectedRowsExpectation(
-                unexpected_rows_query=(
-                    "select 'Almaty oblast 2021/22 missing' as problem where not exists ("
+        *basis_checks(),
+        split_conserved(
+            "school_counts", "schools_count", "academic_year", where="population_type = 'total'", tolerance=1
+        ),
+        rows_check(
+            "select kato_code, academic_year, population_type from {batch} "
+            "where population_type = 'total' and schools_count is not null and territory_basis = 'as_published' "
+            "and kato_code = '000000000' and schools_count < 1000",
+            protects="the republic's school count is a country's (thousands of schools), not a region's",
+            resolve="the republic's row was resolved to another territory: check seeds/territory_names.csv",
+        ),
+        *seed_figure(
+            "school_counts",
+            required=loaded,
+            where="kato_code = '190000000' and academic_year = '2021/22' and population_type = 'total' "
+            "and territory_basis = 'as_published'",
+            expression="sum(schools_count)",
+            expected=800,
+            what="Almaty oblast's schools in 2021/22 as published (before the 2022 split)",
+        ),
+        *(
+            [
+                rows_check(
+                    "select 'Almaty oblast 2021/22 in current borders missing' as problem where not exists ("
                     "select 1 from {batch} where kato_code = '190000000' and academic_year = '2021/22' "
-                    "and population_type = 'total' and territory_basis = 'as_published' and schools_count is not null)"
+                    "and population_type = 'total' and territory_basis = 'current_borders' and schools_count is not null)",
+                    protects="Almaty oblast's 2021/22 school count has a comparable current-borders figure",
+                    resolve="the split ratio needs the 2022/23 counts of Almaty oblast and Zhetysu in the same BNS table "
+                    "(int_territory_splits_measured)",
                 )
-            ),
-            protects="Almaty oblast's 2021/22 school count (800, before the 2022 split) is present",
-            resolve="the BNS schools table must be loaded; run `edu-wh ingest bns_dynamic <file>`",
-            severity="warning",
+            ]
+            if loaded
+            else []
         ),
     ]
 

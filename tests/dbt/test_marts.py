@@ -103,9 +103,11 @@ def test_bns_almaty_oblast_2021_22_is_800_as_published_and_457_in_current_border
     rows = {
         (r[0], r[1]): r[2:]
         for r in marts.execute(
-            "select kato_code, territory_basis, schools_count, schools_count_exact, rebase_method "
-            "from candidate.school_counts where academic_year = '2021/22' and population_type = 'total' "
-            "and kato_code in ('190000000', '330000000')"
+            "select published.kato_code, published.territory_basis, published.schools_count, "
+            "facts.schools_count_exact, published.rebase_method from candidate.school_counts as published "
+            "join marts.fct_school_counts as facts using (kato_code, academic_year, population_type, territory_basis) "
+            "where published.academic_year = '2021/22' and published.population_type = 'total' "
+            "and published.kato_code in ('190000000', '330000000')"
         ).fetchall()
     }
     assert rows[("190000000", "as_published")][0] == 800
@@ -390,3 +392,27 @@ def test_large_marts_have_their_indexes(marts):
     assert any("(current_kato_code, academic_year)" in d for d in definitions["fct_school_years"])
     assert any("(kato_code, year, month)" in d for d in definitions["fct_education_budget_monthly"])
     assert any("(kato_code, academic_year)" in d for d in definitions["schools"])
+
+
+def test_the_headlines_show_the_seed_figures(marts):
+    from publication.headlines import headline_figures
+
+    figures = {f["key"]: f for f in headline_figures(marts, schema="candidate")}
+    values = {key: f["value"] for key, f in figures.items()}
+    assert values["education_budget_almaty_oblast_2023"] == 394_000_000_000
+    assert values["education_budget_change_almaty_oblast_2023"] == 78_000_000_000
+    assert values["free_meals_pupils_almaty_oblast_2023"] == 113_240
+    assert values["free_meals_cost_almaty_oblast_2023"] == 4_529_000_000
+    assert values["pupil_transport_cost_almaty_oblast_2023"] == 2_172_000_000
+    assert values["buses_leased_almaty_oblast_2023"] == 36
+    assert (values["comfortable_school_schools_almaty_oblast"], values["comfortable_school_places_almaty_oblast"]) == (
+        53,
+        68_200,
+    )
+    assert (values["comfortable_school_schools_almaty_city"], values["comfortable_school_places_almaty_city"]) == (
+        22,
+        37_000,
+    )
+    oblast_2021 = figures["schools_almaty_oblast_2021"]
+    assert oblast_2021["value"] == 800 and "in today's borders: 457 (split_ratio)" in oblast_2021["source"]
+    assert figures["education_budget_almaty_oblast_2023"]["display"] == "394.000 bn tenge"

@@ -22,14 +22,14 @@ final as (
         school_counts.academic_year::text as academic_year,
         school_counts.population_type::text as population_type,
         school_counts.territory_basis::text as territory_basis,
-        school_counts.rebase_method::text as rebase_method,
-        school_counts.rebase_description::text as rebase_description,
         school_counts.schools_count::integer as schools_count,
-        round(school_counts.schools_count_exact, 2)::numeric(12, 2) as schools_count_exact,
         school_counts.value_status::text as value_status,
         school_counts.source_name::text as source_name,
         school_counts.source_reference::text as source_reference,
-        school_counts.is_synthetic::boolean as is_synthetic
+        school_counts.is_synthetic::boolean as is_synthetic,
+        {#- added after the first release: kept last so that earlier column positions stay -#}
+        school_counts.rebase_method::text as rebase_method,
+        school_counts.rebase_description::text as rebase_description
     from school_counts
     {{ territory_version_join(
         'territories', 'school_counts.kato_code',

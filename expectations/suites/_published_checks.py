@@ -1,0 +1,176 @@
+"""Checks the published suites share (this module defines no suite).
+
+Each returns :class:`~expectations.framework.Check` objects over a published table (``{batch}``
+in a query is the table under check; other tables of the release are named with ``ctx.schema``).
+The seed figures of the press articles are checked twice: their rows must be present (critical:
+the release would lack a headline figure) and should equal the press figure (warning: the
+warehouse publishes the official figure even when the press says otherwise; fct_claims shows the
+difference).
+
+SQL here goes through ``str.format`` (GX substitutes ``{batch}``): no braces of its own. GX puts
+``{batch}`` in as an aliased subquery, except in a query with a JOIN, where the query aliases it.
+"""
+
+from __future__ import annotations
+
+from expectations.framework import Check, GateContext
+
+BASES = ["as_published", "current_borders"]
+REBASE_METHODS = ["none", "unchanged", "code_mapping", "split_ratio", "not_rebased", "borders_changed"]
+LEVELS = ["district", "region"]
+
+
+def sources_loaded(ctx: GateContext, *sources: str) -> bool:
+    """Whether any of ``sources`` has a loaded batch. A table built from sources that never delivered
+    is empty by design (a warehouse that loads only some publishers): its suite then does not require
+    rows or seed figures, while the shrink check against the current release still applies."""
+    return bool(
+        ctx.scalar(
+            "select exists (select 1 from meta.load_batches where status = 'loaded' and source = any(%s))",
+            (list(sources),),
+        )
+    )
+
+
+def minimum_rows(ctx: GateContext, *sources: str) -> int:
+    """1 when the table's sources delivered something (an empty table is then an error), else 0."""
+    return 1 if sources_loaded(ctx, *sources) else 0
+
+
+def rows_check(query: str, *, protects: str, resolve: str, severity: str = "critical") -> Check:
+    """Passes when ``query`` (over ``{batch}``) returns no rows; the rows it returns are the examples."""
+    import great_expectations.expectations as gxe
+
+    return Check(gxe.UnexpectedRowsExpectation(unexpected_rows_query=query), protects, resolve, severity)
+
+
+def values_in(column: str, values: list, *, protects: str, resolve: str, severity: str = "critical") -> Check:
+    import great_expectations.expectations as gxe
+
+    return Check(gxe.ExpectColumnValuesToBeInSet(column=column, value_set=values), protects, resolve, severity)
+
+
+def between(column: str, low=None, high=None, *, protects: str, resolve: str, severity: str = "critical") -> Check:
+    import great_expectations.expectations as gxe
+
+    return Check(
+        gxe.ExpectColumnValuesToBeBetween(column=column, min_value=low, max_value=high), protects, resolve, severity
+    )
+
+
+def basis_checks() -> list[Check]:
+    """territory_basis is known and rebase_method names only known methods (comma-separated parts)."""
+    known = ", ".join(f"'{m}'" for m in REBASE_METHODS)
+    return [
+        values_in(
+            "territory_basis",
+            BASES,
+            protects="every row says on which borders it is: as published or re-based to current borders",
+            resolve="a new basis appeared in the marts; document it in the published models first",
+        ),
+        rows_check(
+            f"select rebase_method, count(*) as rows from {{batch}} "
+            f"where exists (select 1 from unnest(string_to_array(rebase_method, ', ')) as part (method) "
+            f"where part.method not in ({known})) group by rebase_method",
+            protects="every re-based figure names a documented re-basing method",
+            resolve="a new method appeared in int_territory_rebasing_shares; document it (README, model docs)",
+        ),
+        rows_check(
+            "select kato_code, territory_basis, rebase_method from {batch} "
+            "where (territory_basis = 'as_published') <> (rebase_method = 'none')",
+            protects="as-published rows are never re-based, and re-based rows say how",
+            resolve="check the union of the as_published and current_borders rows in the fact model",
+        ),
+    ]
+
+
+def districts_add_up(table: str, measure: str, period: str) -> Check:
+    """District rows add up to their region's row (same period and basis), where both exist."""
+    return rows_check(
+        f"""
+select district.region_kato_code, district.{period}, district.territory_basis,
+       sum(district.{measure}) as districts_total, max(region.{measure}) as region_value
+from {{batch}} as district
+join {{batch}} as region
+  on region.kato_code = district.region_kato_code and region.{period} = district.{period}
+ and region.territory_basis = district.territory_basis and region.aggregation_level = 'region'
+where district.aggregation_level = 'district'
+group by district.region_kato_code, district.{period}, district.territory_basis
+having sum(district.{measure}) is distinct from max(region.{measure})
+""",
+        protects=f"{table}: the districts' {measure} add up to their region's",
+        resolve="a school or project counted in a region but in none of its districts (or twice): check the "
+        "territory codes delivered and int_territory_versions_rebased",
+    )
+
+
+def split_conserved(table: str, measure: str, period: str, *, where: str = "true", tolerance: float = 1) -> Check:
+    """Re-basing keeps the total: a territory's as-published figure equals the sum of its current-borders
+    successors in the same period (Almaty oblast 2021/22 = Almaty oblast + Zhetysu in current borders)."""
+    return rows_check(
+        f"""
+with published as (
+    select {period}, sum({measure}) as total from {{batch}} as batch_rows
+    where territory_basis = 'as_published' and kato_code in ('190000000', '330000000') and {where}
+    group by {period}
+),
+rebased as (
+    select {period}, sum({measure}) as total from {{batch}} as batch_rows
+    where territory_basis = 'current_borders' and kato_code in ('190000000', '330000000') and {where}
+    group by {period}
+)
+select published.{period}, published.total as as_published, rebased.total as current_borders
+from published join rebased using ({period})
+where abs(published.total - rebased.total) > {tolerance}
+""",
+        protects=f"{table}: re-basing to current borders neither loses nor adds {measure} "
+        "(Almaty oblast as published = Almaty oblast + Zhetysu in current borders)",
+        resolve="the split shares must add up to 1 (int_territory_splits_measured) and every pre-2022 "
+        "district code must map to exactly one current district (int_territory_versions_rebased)",
+    )
+
+
+def seed_figure(
+    table: str, *, where: str, expression: str, expected: float, what: str, tolerance: float = 0.5, required=True
+) -> list[Check]:
+    """The row of a press seed figure is present (critical) and equals it (warning); nothing when the
+    table's sources never delivered (``required`` false)."""
+    if not required:
+        return []
+    label = what.replace("'", "''")
+    return [
+        rows_check(
+            f"select '{label}: no row' as problem where not exists "
+            f"(select 1 from {{batch}} where {where} having {expression} is not null)",
+            protects=f"{table} has the official figure for {what}",
+            resolve="the delivery for that territory and period is missing: check the loaded batches "
+            "(edu-wh batches list) and the territory mapping",
+        ),
+        rows_check(
+            f"select {expression} as official, {expected} as press_figure from {{batch}} where {where} "
+            f"having abs({expression} - {expected}) > {tolerance}",
+            protects=f"{table}: {what} equals the figure the press reports ({expected:,.0f})",
+            resolve="the official figure differs from the press: published.claims shows both with the "
+            "difference; check the delivery if the difference is a unit or a territory error",
+            severity="warning",
+        ),
+    ]
+
+
+def scorecard_reconciles(ctx: GateContext, column: str, table: str, expression: str, period: str = "year") -> Check:
+    """A scorecard column equals the total of its fact table (same territory, year and basis)."""
+    other = f'"{ctx.schema}".{table}'
+    return rows_check(
+        f"""
+select scorecard.kato_code, scorecard.year, scorecard.territory_basis, scorecard.{column},
+       facts.total as fact_total
+from {{batch}} as scorecard
+join (
+    select kato_code, {period} as year, territory_basis, {expression} as total
+    from {other} group by kato_code, {period}, territory_basis
+) as facts using (kato_code, year, territory_basis)
+where scorecard.{column} is distinct from facts.total and abs(scorecard.{column} - facts.total) > 1
+""",
+        protects=f"the scorecard's {column} is the total of {table}",
+        resolve=f"the scorecard and {table} were built from different data: rebuild both (dbt build)",
+    )
