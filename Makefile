@@ -15,7 +15,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: help install demo test down clean manifest airflow serve bench reliability lint lock
+.PHONY: help install demo test chromium down clean manifest airflow serve bench reliability lint lock
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -33,11 +33,21 @@ install: $(VENV)/.installed ## create .venv from uv.lock (uv, Python 3.11)
 demo: install ## run the pipeline on the embedded sample through Airflow and publish a release
 	@$(BIN)/edu-wh demo
 
-test: install ## run the test suite against a real embedded PostgreSQL
+test: install chromium ## run the test suite against a real embedded PostgreSQL
 	@$(BIN)/pytest
 
-reliability: install ## the long fault-injection tests (not part of make test)
-	@$(BIN)/pytest -m reliability_long tests/reliability
+# The portal's browser test drives Debian's headless Chromium; installed when missing and possible
+# (root with apt-get), otherwise that one test is skipped with the reason.
+chromium:
+	@if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+		echo "installing Debian's chromium for the portal's browser test"; \
+		(apt-get install -y -qq chromium >/dev/null 2>&1 || \
+		 (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq chromium >/dev/null 2>&1)) || \
+		echo "could not install chromium: the browser test will be skipped"; \
+	fi
+
+reliability: install ## all reliability tests incl. the long ones; writes docs/RELIABILITY.md
+	@$(BIN)/python -m tests.reliability.report --long
 
 down: ## stop the embedded warehouse
 	@if [ -x $(BIN)/edu-wh ]; then $(BIN)/edu-wh down; fi

@@ -39,6 +39,15 @@ def _bulk_file(workdir: Path, rows: int) -> Path:
 
 
 def _peak_rss_mb() -> float:
+    """This process's own peak RSS. Not ``ru_maxrss``: Linux carries the parent's RSS at fork into
+    the child's ``ru_maxrss`` across exec, so a child of a large parent reports at least the
+    parent's size; ``VmHWM`` belongs to the process's own address space."""
+    try:
+        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -90,12 +99,17 @@ def child_load(path: Path) -> dict:
 
 
 def _in_child(kind: str, path: Path) -> dict:
+    env = os.environ.copy()
+    # a 5M-row extract (~1.3 GB) is over the loader's default 512 MB file-size guard
+    needed_mb = path.stat().st_size // (1 << 20) + 1
+    env["EDU_WH_MAX_FILE_MB"] = str(max(needed_mb, int(float(env.get("EDU_WH_MAX_FILE_MB") or 512))))
     out = subprocess.run(
         [sys.executable, "-m", "benchmarks.nedb_loader", f"--child-{kind}", str(path)],
         check=True,
         capture_output=True,
         text=True,
-        env=os.environ.copy(),
+        env=env,
+        cwd=Path(__file__).resolve().parents[1],
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 

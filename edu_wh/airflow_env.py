@@ -1,6 +1,6 @@
 """Environment for running Airflow locally (SQLite metadata, AIRFLOW_HOME inside EDU_WH_HOME).
 
-Used by the CLI (``edu-wh demo``, ``edu-wh airflow …``), the Makefile and the tests, so every
+Used by the CLI (``edu-wh demo``, ``edu-wh airflow-standalone``), the Makefile and the tests, so every
 local run sees the same DAG folder and settings. Nothing here is used in docker-compose, which
 configures Airflow through its own environment.
 """
@@ -45,6 +45,8 @@ def airflow_env() -> dict[str, str]:
         "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "False",
         "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
         "AIRFLOW__COSMOS__PROPAGATE_LOGS": "False",
+        # Cosmos' cache (the partial-parse file its dbt tasks share) per installation, not /tmp/cosmos
+        "AIRFLOW__COSMOS__CACHE_DIR": str(cfg.home / "cosmos"),
         "DO_NOT_TRACK": "1",
         "SCARF_ANALYTICS": "false",
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",

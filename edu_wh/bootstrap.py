@@ -12,8 +12,8 @@ schema                    holds                                               wr
 ``intermediate``          joins and re-basing                                 transformer (dbt)
 ``marts``                 facts and dimensions (some incremental)             transformer (dbt)
 ``candidate``             the next release, built and checked here            transformer (dbt)
-``published``             the current release: what ministry staff read       publisher (swap)
-``archive_r<N>``          previous releases, kept for rollback                publisher (swap)
+``published``             the current release: what ministry staff read       transformer (swap)
+``archive_r<N>``          previous releases, kept for rollback                transformer (swap)
 ========================  ==================================================  =================
 """
 
@@ -277,6 +277,7 @@ ADDED_COLUMNS = (
     ("meta.gate_runs", "layers", "text[]"),  # the layers a gate run checked: raw, published
     ("meta.gate_runs", "seconds", "numeric"),  # how long the whole gate took
     ("meta.gate_runs", "checked", "jsonb"),  # per suite: dataset, time, batches checked with their baselines
+    ("meta.gate_runs", "candidate_hash", "text"),  # content hash of the schema the gate vouches for
     ("meta.gate_results", "layer", "text"),  # raw or published
     ("meta.gate_results", "batch_ids", "bigint[]"),  # raw: the batches a failed check points at
     ("meta.gate_results", "examples", "jsonb"),  # a few offending rows (raw: with batch, file and row)

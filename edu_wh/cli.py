@@ -206,18 +206,20 @@ def manifest() -> None:
 @app.command()
 def transform() -> None:
     """dbt build into the candidate schema (what the transform_publish DAG's dbt group does)."""
-    from edu_wh.pipeline import dbt_command, drop_candidate
+    from edu_wh.pipeline import dbt_command, drop_candidate, pipeline_lease
 
-    drop_candidate()
-    dbt_command(["build"], quiet=False)
+    with pipeline_lease("transform"):
+        drop_candidate()
+        dbt_command(["build"], quiet=False)
 
 
 @app.command()
 def gate() -> None:
     """Run the Great Expectations gate on the candidate schema."""
-    from edu_wh.pipeline import run_gate
+    from edu_wh.pipeline import pipeline_lease, run_gate
 
-    summary = run_gate()
+    with pipeline_lease("gate") as run_id:
+        summary = run_gate(run_id)
     out.print(
         f"gate passed: {summary['passed']}/{summary['expectations']} checks, "
         f"{summary['warnings_failed']} warnings; report {summary['report']}"
@@ -227,9 +229,11 @@ def gate() -> None:
 @app.command()
 def publish() -> None:
     """Swap the checked candidate into published (nothing happens if it equals the current release)."""
+    from edu_wh.pipeline import pipeline_lease
     from publication.swap import publish as _publish
 
-    out.print(_publish().summary())
+    with pipeline_lease("publish") as run_id:
+        out.print(_publish(run_id=run_id).summary())
 
 
 @app.command()
@@ -237,9 +241,11 @@ def rollback(
     to: Annotated[int | None, typer.Option("--to", help="Release id (default: the previous one).")] = None,
 ) -> None:
     """Make a previous release current again."""
+    from edu_wh.pipeline import pipeline_lease
     from publication.swap import rollback as _rollback
 
-    result = _rollback(to)
+    with pipeline_lease("rollback"):
+        result = _rollback(to)
     out.print(f"release {result.release_id} is current again (was {result.previous_release_id})")
 
 

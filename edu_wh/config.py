@@ -60,6 +60,14 @@ ENV_VARS: list[tuple[str, str, str]] = [
         "(unset)",
         "If set with `EDU_WH_ALERT_EMAIL_TO`, failure notifications are also e-mailed.",
     ),
+    ("EDU_WH_ALERT_SMTP_PORT", "`25`", "Port of the SMTP server."),
+    (
+        "EDU_WH_ALERT_SMTP_USER",
+        "(unset)",
+        "If set, the e-mail is sent after STARTTLS and a login with this user and `EDU_WH_ALERT_SMTP_PASSWORD`.",
+    ),
+    ("EDU_WH_ALERT_SMTP_PASSWORD", "(unset)", "Password of `EDU_WH_ALERT_SMTP_USER`."),
+    ("EDU_WH_ALERT_EMAIL_FROM", "`edu-wh@localhost`", "Sender of failure e-mails."),
     ("EDU_WH_ALERT_EMAIL_TO", "(unset)", "Comma-separated recipients of failure e-mails."),
     ("EDU_WH_MAX_FILE_MB", "`512`", "Files larger than this are rejected before parsing."),
     (
@@ -67,6 +75,12 @@ ENV_VARS: list[tuple[str, str, str]] = [
         "`$EDU_WH_HOME/dbt/target`",
         "dbt's target directory; the DAGs are rendered from the manifest.json in it.",
     ),
+    (
+        "EDU_WH_PIPELINE_LOCK_TTL_SECONDS",
+        "`10800`",
+        "Age after which the pipeline lease of a silent run counts as abandoned and may be taken over.",
+    ),
+    ("EDU_WH_DEBUG", "(unset)", "If set, `edu-wh` prints the traceback instead of a one-line error and hint."),
     ("AIRFLOW_HOME", "`$EDU_WH_HOME/airflow`", "Set by the CLI for local runs (SQLite metadata)."),
 ]
 

@@ -5,7 +5,8 @@
    committed), and start fake data.egov.kz / budget publishers on 127.0.0.1 serving the drop's
    API fixtures (no network is used);
 3. build the dbt manifest and migrate the local Airflow metadata DB;
-4. run every ingest DAG, then ``transform_publish``, with ``dag.test()`` (task logs go to
+4. run every ingest DAG, then ``transform_publish`` and ``export_release`` (in production the
+   latter two are triggered by assets), with ``dag.test()`` (task logs go to
    ``EDU_WH_HOME/logs/demo-*.log``);
 5. print what the release contains and where its files and portal are.
 
@@ -111,7 +112,7 @@ def run_demo(out, err) -> None:
 
     with fake_publishers(publisher_fixtures(drop)) as fakes:
         out.print(f"[bold]publishers[/bold] fake data.egov.kz {fakes.egov.url}, fake budget portal {fakes.budget.url}")
-        states = run_dags([*ingest_dag_ids(), "transform_publish"], log_path, on_done=done)
+        states = run_dags([*ingest_dag_ids(), "transform_publish", "export_release"], log_path, on_done=done)
     _print_loads(out)
     failed = [d for d, s in states.items() if s != "success"]
     if failed:

@@ -145,7 +145,7 @@ def build_release_chain(*, full_refresh: bool | str = False):
     from airflow.sdk import task, teardown
     from cosmos import DbtTaskGroup
 
-    from edu_wh.dbt_cosmos import apply_dbt_env, cosmos_configs
+    from edu_wh.dbt_cosmos import DBT_TASK_FLAGS, apply_dbt_env, cosmos_configs
 
     project, profile, render, execution = cosmos_configs()
 
@@ -168,7 +168,12 @@ def build_release_chain(*, full_refresh: bool | str = False):
         profile_config=profile,
         render_config=render,
         execution_config=execution,
-        operator_args={"install_deps": False, "on_execute_callback": apply_dbt_env, "full_refresh": full_refresh},
+        operator_args={
+            "install_deps": False,
+            "on_execute_callback": apply_dbt_env,
+            "full_refresh": full_refresh,
+            "dbt_cmd_flags": DBT_TASK_FLAGS,
+        },
         default_args={"retries": 0},
     )
 

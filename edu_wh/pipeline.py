@@ -7,6 +7,7 @@ release id.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import shutil
@@ -188,6 +189,21 @@ def acquire_pipeline_lock(run_id: str, *, wait_seconds: float = 1800, poll: floa
             time.sleep(poll)
 
 
+@contextlib.contextmanager
+def pipeline_lease(what: str, *, wait_seconds: float = 60):
+    """The lease for one CLI command (``edu-wh transform``, ``gate``, ``publish``, ``rollback``), so
+    a command typed by hand never drops, gates or swaps a candidate a DAG run is building."""
+    import getpass
+    import os
+
+    run_id = f"cli__{what}__{getpass.getuser()}__{os.getpid()}"
+    acquire_pipeline_lock(run_id, wait_seconds=wait_seconds)
+    try:
+        yield run_id
+    finally:
+        release_pipeline_lock(run_id)
+
+
 def renew_pipeline_lock(run_id: str) -> None:
     """Between steps of a build: prove the lease is still ours and restart its TTL.
 
@@ -239,7 +255,7 @@ def release_pipeline_lock(run_id: str | None = None, *, force: bool = False) -> 
         return released
 
 
-# --- transform / gate / publish steps (also used by `edu-wh run` without Airflow) ----------------
+# --- transform / gate / publish steps (also used by `edu-wh transform`, `gate` and `publish` without Airflow) ----------------
 
 
 def dbt_command(args: list[str], *, quiet: bool = True) -> None:
@@ -298,6 +314,13 @@ def publish_release(run_id: str | None = None) -> dict:
         "summary": result.summary(),
         "row_counts": result.row_counts,
     }
+
+
+def export_release_files(run_id: str | None = None) -> str:
+    """The files of the current release (``releases/r<NNNNNN>/``); a no-op if they exist."""
+    from publication.release_files import export_current_release
+
+    return str(export_current_release(run_id))
 
 
 def json_summary(obj) -> str:

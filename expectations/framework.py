@@ -181,6 +181,7 @@ class GateReport:
     suites: list[SuiteRun] = field(default_factory=list)
     layers: tuple[str, ...] = ("published",)
     setup_seconds: float = 0.0  # importing GX and creating its context
+    candidate_hash: str | None = None  # the checked schema's content hash (None: it changed meanwhile)
 
     @property
     def critical_failures(self) -> list[CheckResult]:
@@ -397,6 +398,7 @@ def run_gate(
     runs: list[SuiteRun] = []
     with connect("transformer", autocommit=True, application_name="edu-wh gate") as conn:
         previous = _published_row_counts(conn)
+        checked_hash = _content_hash(conn, schema) if "published" in layers else None
         for suite in suites:
             suite_started = time.perf_counter()
             ctx = GateContext(
@@ -426,6 +428,9 @@ def run_gate(
             layers=layers,
             setup_seconds=setup_seconds,
         )
+        if checked_hash is not None and _content_hash(conn, schema) != checked_hash:
+            checked_hash = None  # the schema changed while it was checked: this run vouches for nothing
+        report.candidate_hash = checked_hash
         report.gate_run_id = _record(conn, report, run_id)
         from expectations.report import write_report
 
@@ -520,6 +525,13 @@ def _published_row_counts(conn) -> dict[str, int]:
     return dict(rows[0]) if rows else {}
 
 
+def _content_hash(conn, schema: str) -> str:
+    """The content hash ``publish`` compares: the gate vouches for exactly these contents."""
+    from publication.swap import content_hashes
+
+    return content_hashes(conn, schema)[2]
+
+
 def _record(conn, report: GateReport, run_id: str | None) -> int:
     checked = [
         {
@@ -536,8 +548,8 @@ def _record(conn, report: GateReport, run_id: str | None) -> int:
     with conn.transaction():
         gate_run_id = conn.execute(
             "insert into meta.gate_runs (target_schema, success, critical_failed, warnings_failed, expectations, "
-            "finished_at, run_id, layers, seconds, checked) "
-            "values (%s, %s, %s, %s, %s, clock_timestamp(), %s, %s, %s, %s) returning gate_run_id",
+            "finished_at, run_id, layers, seconds, checked, candidate_hash) "
+            "values (%s, %s, %s, %s, %s, clock_timestamp(), %s, %s, %s, %s, %s) returning gate_run_id",
             (
                 report.schema,
                 report.success,
@@ -548,6 +560,7 @@ def _record(conn, report: GateReport, run_id: str | None) -> int:
                 list(report.layers),
                 round(report.seconds, 3),
                 json.dumps(checked, ensure_ascii=False, default=str),
+                report.candidate_hash,
             ),
         ).fetchone()[0]
         with conn.cursor() as cur:

@@ -289,6 +289,12 @@ class BnsBulletin(Source):
         columns = self._column_labels(sheet, header_rows, label_col, data_rows, table, report)
         subtitle = " / ".join(table.subtitle) or None
         seen_labels: dict[str, int] = {}
+        # on a region table, two different labels of one territory (e.g. 'Алматы облысы' and 'Алматы' in
+        # Kazakh, where 'Алматы' alone is the oblast) quarantine every such row: which is right cannot be told
+        labels_of: dict[str, dict[str, int]] = {}
+        for r, label, kato in zip(data_rows, labels, resolved, strict=True):
+            if kato:
+                labels_of.setdefault(kato, {}).setdefault(normalize_name(label), r + 1)
         for r, label, kato in zip(data_rows, labels, resolved, strict=True):
             cells = dict(value_cells(r))
             record = {
@@ -304,6 +310,15 @@ class BnsBulletin(Source):
                     r + 1,
                     sheet.name,
                 )
+                continue
+            if table.kind == "region" and len(labels_of[kato]) > 1:
+                listing = "; ".join(f"row {x}: {name!r}" for name, x in labels_of[kato].items())
+                reason = (
+                    f"territory {kato} occurs more than once in table {table.code} ({listing}); none of them is loaded"
+                )
+                if kato == "190000000" and table.language == "kk":
+                    reason += " (in Kazakh 'Алматы' alone is the oblast; the city is 'Алматы қаласы')"
+                yield Rejected(reason, record, r + 1, sheet.name)
                 continue
             if not cells and table.kind == "item":
                 continue  # a group heading such as 'соның ішінде:'

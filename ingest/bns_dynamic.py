@@ -46,6 +46,16 @@ def find_header_row(sheet: Sheet) -> tuple[int, list[int]] | None:
     return best
 
 
+def repeated_territory(key, rows: dict[int, str], language: str, r: int, sheet: Sheet) -> Rejected:
+    """The quarantine record of one of several rows that resolve to the same territory in one block."""
+    block, kato = key
+    listing = "; ".join(f"row {x + 1}: {label!r}" for x, label in sorted(rows.items()))
+    reason = f"territory {kato} occurs more than once in block {block or '(none)'} ({listing}); none of them is loaded"
+    if kato == "190000000" and language == "kk":
+        reason += " (in Kazakh 'Алматы' alone is the oblast; the city is 'Алматы қаласы')"
+    return Rejected(reason, {"row_label": rows[r], "block": block, "kato_code": kato}, r + 1, sheet.name)
+
+
 class BnsDynamicTable(Source):
     name = "bns_dynamic"
     family = "bns"
@@ -114,6 +124,11 @@ class BnsDynamicTable(Source):
 
         block = None
         data_rows = range(header_row + 1, len(sheet.rows))
+        # a territory twice in one block (two labels resolving to one KATO code, e.g. 'Алматы облысы' and
+        # 'Алматы' in Kazakh, where 'Алматы' alone is the oblast) quarantines every such row: which
+        # one is right cannot be told, and staging would otherwise keep either of them
+        emitted: list[tuple[tuple[str | None, str], int, ParsedItem]] = []
+        territory_rows: dict[tuple[str | None, str], dict[int, str]] = {}
         for r in data_rows:
             label = sheet.cell(r, label_col)
             if label is None:
@@ -135,18 +150,29 @@ class BnsDynamicTable(Source):
                     sheet.name,
                 )
                 continue
+            key = (block, kato)
+            territory_rows.setdefault(key, {})[r] = label.strip()
             for c in year_cols:
                 text = sheet.cell(r, c)
                 ref = f"{column_letter(c)}{r + 1}"
                 if text is not None and not is_value_text(text):
-                    yield Rejected(
+                    item: ParsedItem = Rejected(
                         f"not a number or BNS marker: {text!r} in cell {ref}",
                         {"row_label": label, "period_label": periods[c], "cell_text": text},
                         r + 1,
                         sheet.name,
                     )
-                    continue
-                yield Row((title, unit, block, label, periods[c], text, ref, language), r + 1, sheet.name)
+                else:
+                    item = Row((title, unit, block, label, periods[c], text, ref, language), r + 1, sheet.name)
+                emitted.append((key, r, item))
+        repeated = {key: rows for key, rows in territory_rows.items() if len(rows) > 1}
+        refused: set[int] = set()
+        for key, r, item in emitted:
+            if key not in repeated:
+                yield item
+            elif r not in refused:
+                refused.add(r)
+                yield repeated_territory(key, repeated[key], language, r, sheet)
 
     @staticmethod
     def _label_column(sheet: Sheet, header_row: int, first_year_col: int) -> int:

@@ -100,15 +100,31 @@ def _read_xlsx(data: bytes, filename: str) -> Iterator[Sheet]:
 
 
 def _read_xls(data: bytes, filename: str) -> Iterator[Sheet]:
-    import xlrd
+    import struct
 
+    import xlrd
+    from xlrd.compdoc import CompDocError
+
+    unreadable = (
+        xlrd.XLRDError,
+        CompDocError,
+        AssertionError,
+        IndexError,
+        KeyError,
+        ValueError,
+        EOFError,
+        struct.error,
+    )
     try:
         book = xlrd.open_workbook(file_contents=data, on_demand=True)
-    except (xlrd.XLRDError, AssertionError, IndexError, ValueError, EOFError) as exc:
+    except unreadable as exc:
         raise SourceFormatError(filename, f"not a readable .xls workbook (truncated or corrupt: {exc})") from exc
     try:
         for index in range(book.nsheets):
-            sheet = book.sheet_by_index(index)
+            try:
+                sheet = book.sheet_by_index(index)
+            except unreadable as exc:
+                raise SourceFormatError(filename, f"sheet {index + 1} is truncated or corrupt ({exc})") from exc
             rows = []
             for r in range(sheet.nrows):
                 row = []

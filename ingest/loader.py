@@ -164,6 +164,9 @@ def load_file(
                 if not conn.closed and not conn.broken:
                     _finish(conn, batch_id, "failed", error=f"{type(exc).__name__}: {exc}")
                 raise
+            # fresh planner statistics for the dbt build that follows (a build on a never-analysed raw
+            # table picked plans ~100x slower); ANALYZE samples, so this is cheap even for large tables
+            conn.execute(sql.SQL("analyze {}.{}").format(sql.Identifier("raw"), sql.Identifier(source.raw_table.name)))
             result.seconds = time.perf_counter() - started
             log.info(result.summary())
             return result
@@ -268,15 +271,24 @@ def _load_batch(
                 "the file looks wrong as a whole, so none of it was loaded",
                 hint="check the file's layout, units and encoding against the publisher's format",
             )
-        if stream_key:
-            prev = cur.execute(
-                "select batch_id, rows_loaded from meta.load_batches where source = %s and stream_key = %s "
-                "and status = 'loaded' order by batch_id desc limit 1",
-                (source.name, stream_key),
-            ).fetchone()
+        if stream_key or supersedes:
+            # a reload is compared with the batch of the same bytes it supersedes, not with the newest
+            # batch of its stream (an older report reloaded by a backfill is not a volume drop)
+            prev = (
+                cur.execute(
+                    "select batch_id, rows_loaded from meta.load_batches where batch_id = %s", (supersedes,)
+                ).fetchone()
+                if supersedes
+                else cur.execute(
+                    "select batch_id, rows_loaded from meta.load_batches where source = %s and stream_key = %s "
+                    "and status = 'loaded' order by batch_id desc limit 1",
+                    (source.name, stream_key),
+                ).fetchone()
+            )
             if prev and prev[1] and result.rows_loaded < (1 - source.max_volume_drop) * prev[1]:
                 drop = (
-                    f"only {result.rows_loaded:,} rows against {prev[1]:,} in batch {prev[0]} of the same stream "
+                    f"only {result.rows_loaded:,} rows against {prev[1]:,} in batch {prev[0]} of the same "
+                    f"{'file' if supersedes else 'stream'} "
                     f"(a drop of more than {source.max_volume_drop:.0%})"
                 )
                 if not allow_volume_drop:

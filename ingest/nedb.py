@@ -31,6 +31,7 @@ import codecs
 import csv
 import functools
 import io
+import math
 import re
 import shutil
 import tempfile
@@ -479,11 +480,25 @@ class _Parser:
             "kato_code",
         )
         numbers, is_number = {}, {}
+        # an amount in thousand tenge may have up to 3 decimals (whole tenge): '7475.5' is 7,475,500 tenge
+        cost_decimals = max(0, round(math.log10(self.layout.multiplier))) if self.layout.multiplier > 1 else 0
         for column in NUMERIC:
             values = col[column]
-            ok = pc.fill_null(pc.and_(pc.ascii_is_decimal(values), pc.less_equal(pc.utf8_length(values), 15)), False)
-            add(pc.and_(pc.is_valid(values), pc.invert(ok)), "not a non-negative whole number", column)
-            numbers[column] = pc.cast(pc.if_else(ok, values, "0"), pa.int64())
+            if column == "meal_cost" and cost_decimals:
+                pattern = rf"^\d{{1,15}}(\.\d{{1,{cost_decimals}}})?$"
+                ok = pc.fill_null(pc.match_substring_regex(values, pattern), False)
+                add(
+                    pc.and_(pc.is_valid(values), pc.invert(ok)),
+                    f"not a non-negative amount with at most {cost_decimals} decimals",
+                    column,
+                )
+                numbers[column] = pc.cast(pc.if_else(ok, values, "0"), pa.float64())
+            else:
+                ok = pc.fill_null(
+                    pc.and_(pc.ascii_is_decimal(values), pc.less_equal(pc.utf8_length(values), 15)), False
+                )
+                add(pc.and_(pc.is_valid(values), pc.invert(ok)), "not a non-negative whole number", column)
+                numbers[column] = pc.cast(pc.if_else(ok, values, "0"), pa.int64())
             is_number[column] = ok
         add(
             pc.and_(is_number["shifts"], pc.invert(pc.is_in(numbers["shifts"], value_set=pa.array([1, 2, 3])))),

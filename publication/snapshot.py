@@ -1,6 +1,6 @@
 """Read one release of the published tables, all from the same release, whatever publishes meanwhile.
 
-Why this needs care (docs/STACK.md, "Schema swap and MVCC"): the swap renames schemas, and name
+Why this needs care (the stack notes, "Schema swap and MVCC", summarised here): the swap renames schemas, and name
 lookup uses the latest catalogue, not a transaction's snapshot. A ``REPEATABLE READ`` transaction
 that spans a swap can read one table from the old release and the next from the new one, or read
 zero rows. So the reader:

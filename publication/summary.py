@@ -31,6 +31,14 @@ def release_summary() -> str:
                 f"  gate: {gate.get('expectations')} checks, {gate.get('critical_failed')} critical failures, "
                 f"{gate.get('warnings_failed')} warnings; report {gate.get('report')}"
             )
+        from publication.release_files import release_folder
+
+        folder = release_folder(release_id)
+        if (folder / "manifest.json").exists():
+            lines.append(f"  files: {folder} (Excel, CSV, Parquet, data dictionary, CHANGES.md)")
+            lines.append(f"  portal: {folder / 'portal' / 'index.html'}  (or `edu-wh serve`)")
+        else:
+            lines.append(f"  files: not written yet; `edu-wh export` writes them to {folder}")
         for table, rows in sorted(counts.items()):
             lines.append(f"  published.{table:<28} {rows:>8,} rows")
         figures = headline_figures(conn)

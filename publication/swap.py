@@ -186,13 +186,14 @@ def publish(*, gate_run_id: int | None = None, run_id: str | None = None, notes:
         if not conn.execute("select 1 from pg_namespace where nspname = %s", (CANDIDATE,)).fetchone():
             raise UserError("there is no candidate schema to publish", hint="run the transform first (dbt build)")
         gate = conn.execute(
-            "select gate_run_id, success, finished_at from meta.gate_runs where target_schema = %s "
+            "select gate_run_id, success, finished_at, candidate_hash from meta.gate_runs where target_schema = %s "
             "order by gate_run_id desc limit 1",
             (CANDIDATE,),
         ).fetchone()
         if gate_run_id is not None:
             gate = conn.execute(
-                "select gate_run_id, success, finished_at from meta.gate_runs where gate_run_id = %s", (gate_run_id,)
+                "select gate_run_id, success, finished_at, candidate_hash from meta.gate_runs where gate_run_id = %s",
+                (gate_run_id,),
             ).fetchone()
         if not gate or not gate[1]:
             raise UserError(
@@ -202,6 +203,13 @@ def publish(*, gate_run_id: int | None = None, run_id: str | None = None, notes:
         hashes, counts, overall = content_hashes(conn, CANDIDATE)
         if not hashes:
             raise UserError("the candidate schema has no tables", hint="run the transform first (dbt build)")
+        if gate[3] != overall:
+            # nothing reaches published unless it passed: the gate vouches for the contents it checked
+            raise UserError(
+                f"the candidate changed after gate run {gate[0]} checked it "
+                f"(checked {(gate[3] or 'a schema that changed during the check')[:12]}, now {overall[:12]})",
+                hint="run `edu-wh gate` again; published tables stay unchanged",
+            )
         current = _current(conn)
         if current and current[1] == hashes:
             log.info("candidate identical to release %s; nothing to publish", current[0])
@@ -223,6 +231,7 @@ def publish(*, gate_run_id: int | None = None, run_id: str | None = None, notes:
             (gate[0],),
         ).fetchone()[0]
         dbt_hash = _dbt_project_hash()
+        commit = git_commit()  # two git subprocesses: before the swap takes its locks, not while it holds them
         result = PublishResult("published", 0, current[0] if current else None, counts, overall)
 
         def record(tx_conn):
@@ -238,7 +247,7 @@ def publish(*, gate_run_id: int | None = None, run_id: str | None = None, notes:
                 "%s, %s, %s) returning release_id",
                 (
                     PUBLISHED,
-                    git_commit(),
+                    commit,
                     dbt_hash,
                     overall,
                     json.dumps(hashes),

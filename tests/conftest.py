@@ -20,8 +20,12 @@ import psycopg
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-# EDU_WH_TEST_HOME lets several test sessions run side by side (each with its own server).
+# EDU_WH_TEST_HOME lets several test sessions run side by side (each with its own server); under
+# pytest-xdist every worker is such a session of its own (gw0, gw1, … below the home).
+WORKER = os.environ.get("PYTEST_XDIST_WORKER")
 TEST_HOME = Path(os.environ.get("EDU_WH_TEST_HOME") or REPO / ".local" / "test").resolve()
+if WORKER:
+    TEST_HOME = TEST_HOME / WORKER
 SHARED = REPO.parent / "shared"
 SAMPLES = REPO / "data" / "samples"
 
@@ -35,6 +39,8 @@ def _free_port() -> int:
 def pytest_configure(config):
     # Before any test module imports airflow or reads settings.
     os.environ["EDU_WH_HOME"] = str(TEST_HOME)
+    if WORKER:  # a worker inherits the controller's environment: its own server needs its own port
+        os.environ["EDU_WH_TEST_PG_PORT"] = str(_free_port())
     os.environ.setdefault("EDU_WH_TEST_PG_PORT", str(_free_port()))
     os.environ["EDU_WH_PG_PORT"] = os.environ["EDU_WH_TEST_PG_PORT"]
     os.environ.pop("EDU_WH_DATABASE_URL", None)

@@ -132,7 +132,9 @@ def test_published_is_one_consistent_release_after_the_two_runs(two_runs_at_once
         releases = conn.execute("select release_id, status, table_hashes from meta.releases").fetchall()
         assert [(r[0], r[1]) for r in releases] == [(1, "current")]
         hashes, counts, _ = content_hashes(conn, "published")
-        assert hashes == releases[0][2] and all(counts.values())
+        assert hashes == releases[0][2]
+        # the tables the loaded samples feed (BNS, press, KATO) are filled; the others are empty, not missing
+        assert all(counts[t] > 0 for t in ("school_counts", "claims", "territories")), counts
         assert conn.execute("select holder from meta.pipeline_lock").fetchone() == (None,)
 
 

@@ -1,8 +1,9 @@
 """Failure notifications, delivered to a real webhook server and a real SMTP server on 127.0.0.1.
 
-The failure is real: a copy of the real BNS schools table with Almaty city's 2022/23 count typed as
-33,300 goes through ``transform_publish`` with ``dag.test()``; the gate blocks it and the DAG's
-failure callback must deliver the gate report and the failing checks.
+The failure is real: on the released warehouse, a copy of the real BNS schools table with Almaty
+city's 2022/23 count typed as 33,300 lands, goes through ``ingest_bns`` and ``transform_publish``
+with ``dag.test()``; the gate blocks it, the current release stays as it was, and the DAG's failure
+callback must deliver the gate report and the failing checks.
 """
 
 from __future__ import annotations
@@ -18,8 +19,7 @@ import openpyxl
 import psycopg
 import pytest
 
-from tests.conftest import SAMPLES, admin_url, drop_database, new_database, run_dag
-from tests.dags.helpers import load_samples
+from tests.conftest import SAMPLES, run_dag
 
 SCHOOLS = SAMPLES / "bns" / "number_of_schools_by_region_2000-2023_ru.xlsx"
 
@@ -116,43 +116,94 @@ def _implausible_copy(path):
 
 
 @pytest.fixture(scope="module")
-def failed_gate_run(template_db, dagbag, tmp_path_factory):
-    """One real failing transform_publish run, with both the webhook and e-mail channels configured."""
+def failed_gate_run(released_db, dagbag, tmp_path_factory):
+    """One real failing transform_publish run on the released warehouse (release 1 is current), with
+    both the webhook and e-mail channels configured; the bad delivery is taken out again afterwards."""
     if not _smtpd_available():
         pytest.skip("no SMTP server in the standard library (smtpd was removed in Python 3.12) and no aiosmtpd")
-    from ingest.loader import load_file
-    from ingest.registry import get_source
+    from edu_wh.config import settings
 
-    name = new_database(template_db, prefix="notify")
+    url = released_db["EDU_WH_DATABASE_URL"]
     tmp = tmp_path_factory.mktemp("notify")
     with Webhook() as hook, Mailbox() as mailbox, pytest.MonkeyPatch.context() as mp:
-        mp.setenv("EDU_WH_DATABASE_URL", admin_url(name))
-        mp.setenv("EDU_WH_LANDING_DIR", str(tmp / "landing"))
-        mp.setenv("EDU_WH_RELEASES_DIR", str(tmp / "releases"))
+        for key, value in released_db.items():
+            mp.setenv(key, value)
         mp.setenv("EDU_WH_ALERT_WEBHOOK_URL", hook.url)
         mp.setenv("EDU_WH_ALERT_SMTP_HOST", "127.0.0.1")
         mp.setenv("EDU_WH_ALERT_SMTP_PORT", str(mailbox.port))
         mp.setenv("EDU_WH_ALERT_EMAIL_TO", "data-team@edu.example.kz, duty@edu.example.kz")
         mp.setenv("EDU_WH_ALERT_EMAIL_FROM", "edu-wh@edu.example.kz")
-        load_samples()
-        load_file(get_source("bns_dynamic"), _implausible_copy(tmp / "number_of_schools_corrected.xlsx"))
-        run = run_dag(dagbag, "transform_publish")
-        deadline = time.monotonic() + 10
-        while not mailbox.messages and time.monotonic() < deadline:
-            time.sleep(0.1)
-        with psycopg.connect(admin_url(name)) as conn:
-            releases = conn.execute("select count(*) from meta.releases").fetchone()[0]
-        result = {"run": run, "webhook": list(hook.received), "mail": list(mailbox.messages), "releases": releases}
+        with psycopg.connect(url) as conn:
+            before = conn.execute(
+                "select release_id, content_hash from meta.releases where status = 'current'"
+            ).fetchone()
+            published_before = _school_counts_hash(conn)
+        target = settings().landing_dir / "bns_dynamic" / "number_of_schools_corrected.xlsx"
+        target.write_bytes(_implausible_copy(tmp / target.name).read_bytes())
+        try:
+            ingest = run_dag(dagbag, "ingest_bns")
+            run = run_dag(dagbag, "transform_publish")
+            deadline = time.monotonic() + 10
+            while not mailbox.messages and time.monotonic() < deadline:
+                time.sleep(0.1)
+            with psycopg.connect(url) as conn:
+                result = {
+                    "ingest": ingest,
+                    "run": run,
+                    "webhook": list(hook.received),
+                    "mail": list(mailbox.messages),
+                    "before": before,
+                    "after": conn.execute(
+                        "select release_id, content_hash from meta.releases where status = 'current'"
+                    ).fetchone(),
+                    "releases": conn.execute("select count(*) from meta.releases").fetchone()[0],
+                    "published_before": published_before,
+                    "published_after": _school_counts_hash(conn),
+                    "gate": conn.execute(
+                        "select success, report_markdown from meta.gate_runs order by gate_run_id desc limit 1"
+                    ).fetchone(),
+                }
+                # the previous release still answers queries, as the ministry reader
+                conn.execute("set role edu_wh_ministry_reader")
+                result["city_2022"] = conn.execute(
+                    "select schools_count from published.school_counts where kato_code = '750000000' "
+                    "and academic_year = '2022/23' and population_type = 'total' and territory_basis = 'as_published'"
+                ).fetchone()[0]
+        finally:
+            # take the bad delivery back out so later tests see the clean sample
+            with psycopg.connect(url, autocommit=True) as conn:
+                batch = conn.execute(
+                    "select batch_id from meta.load_batches where source_file = %s", (target.name,)
+                ).fetchone()
+                if batch:
+                    conn.execute("delete from raw.bns_dynamic_cells where _batch_id = %s", batch)
+                    conn.execute(
+                        "update meta.load_batches set status = 'failed', error = 'removed by test' where batch_id = %s",
+                        batch,
+                    )
+            target.unlink(missing_ok=True)
     yield result
-    drop_database(name)
 
 
-def test_the_gate_blocks_the_implausible_value(failed_gate_run):
+def _school_counts_hash(conn) -> str:
+    return conn.execute(
+        "select md5(string_agg(t::text, '' order by t::text)) from published.school_counts t"
+    ).fetchone()[0]
+
+
+def test_the_gate_blocks_the_implausible_value_and_the_release_stays(failed_gate_run):
+    assert failed_gate_run["ingest"].state == "success"
     run = failed_gate_run["run"]
     states = {ti.task_id: ti.state for ti in run.get_task_instances()}
     assert run.state == "failed"
     assert states["gate"] == "failed" and states["publish"] == "upstream_failed"
-    assert failed_gate_run["releases"] == 0
+    assert states["release_lock"] == "success"
+    # published stays exactly as it was: same release, same rows
+    assert failed_gate_run["after"] == failed_gate_run["before"] and failed_gate_run["releases"] == 1
+    assert failed_gate_run["published_after"] == failed_gate_run["published_before"]
+    success, report = failed_gate_run["gate"]
+    assert success is False and "33300" in report and "How to resolve" in report
+    assert failed_gate_run["city_2022"] == 333
 
 
 def test_the_webhook_receives_the_gate_report_and_the_failing_checks(failed_gate_run):

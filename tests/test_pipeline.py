@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import openpyxl
 import psycopg
 import pytest
 
@@ -36,6 +35,30 @@ def test_the_sample_is_published_through_airflow(released_warehouse):
         assert formula == (None, "formula")
 
 
+def test_export_release_writes_the_files_of_the_current_release_once(released_warehouse, dagbag):
+    from edu_wh.orchestration import PUBLISHED_ASSET
+    from publication.release_files import release_folder, verify_folder
+    from publication.summary import release_summary
+
+    dag = dagbag.dags["export_release"]
+    # triggered by every publish (transform_publish and backfill update the asset 'published')
+    assert list(dag.timetable.asset_condition.objects) == [PUBLISHED_ASSET]
+    with psycopg.connect(released_warehouse) as conn:
+        release_id = conn.execute("select release_id from meta.releases where status = 'current'").fetchone()[0]
+    folder = release_folder(release_id)
+    assert not folder.exists()
+    assert "files: not written yet" in release_summary()
+
+    assert run_dag(dagbag, "export_release").state == "success"
+    assert (folder / "manifest.json").exists() and (folder / "portal" / "index.html").exists()
+    assert verify_folder(folder) == []
+    assert f"files: {folder}" in release_summary()
+    # a rerun leaves the folder as it was
+    stamp = (folder / "manifest.json").stat().st_mtime_ns
+    assert run_dag(dagbag, "export_release").state == "success"
+    assert (folder / "manifest.json").stat().st_mtime_ns == stamp
+
+
 def test_a_rerun_reports_already_loaded_and_publishes_nothing_new(released_warehouse, dagbag, publishers):
     from edu_wh.demo import ingest_dag_ids
     from edu_wh.samples import stage_samples
@@ -56,78 +79,6 @@ def test_a_rerun_reports_already_loaded_and_publishes_nothing_new(released_wareh
             "select message from meta.events where kind = 'publish' order by event_id desc limit 1"
         ).fetchone()[0]
         assert "nothing published" in message
-
-
-def _implausible_copy(tmp_path):
-    """The real table with Almaty city's 2022/23 count typed as 33,300 instead of 333."""
-    wb = openpyxl.load_workbook(SCHOOLS)
-    ws = wb.active
-    for row in ws.iter_rows():
-        if row[0].value == "город Алматы":
-            row[23].value = 33300
-            break
-    path = tmp_path / "number_of_schools_corrected.xlsx"
-    wb.save(path)
-    return path
-
-
-def test_a_failing_expectation_blocks_publication_and_keeps_the_release(released_warehouse, dagbag, tmp_path, publishers):
-    from edu_wh.config import settings
-    from edu_wh.demo import ingest_dag_ids
-
-    with psycopg.connect(released_warehouse) as conn:
-        before = conn.execute("select release_id, content_hash from meta.releases where status = 'current'").fetchone()
-        published_before = conn.execute(
-            "select md5(string_agg(t::text, '' order by t::text)) from published.school_counts t"
-        ).fetchone()[0]
-    landing = settings().landing_dir / "bns_dynamic"
-    target = landing / "number_of_schools_corrected.xlsx"
-    target.write_bytes(_implausible_copy(tmp_path).read_bytes())
-    try:
-        for dag_id in ingest_dag_ids():
-            assert run_dag(dagbag, dag_id).state == "success"
-        run = run_dag(dagbag, "transform_publish")
-        assert run.state == "failed"
-        states = {ti.task_id: ti.state for ti in run.get_task_instances()}
-        assert states["gate"] == "failed" and states["publish"] == "upstream_failed"
-        assert states["release_lock"] == "success"
-        with psycopg.connect(released_warehouse) as conn:
-            after = conn.execute(
-                "select release_id, content_hash from meta.releases where status = 'current'"
-            ).fetchone()
-            assert after == before
-            published_after = conn.execute(
-                "select md5(string_agg(t::text, '' order by t::text)) from published.school_counts t"
-            ).fetchone()[0]
-            assert published_after == published_before
-            report = conn.execute(
-                "select success, report_markdown from meta.gate_runs order by gate_run_id desc limit 1"
-            ).fetchone()
-            assert report[0] is False
-            assert "33300" in report[1] and "How to resolve" in report[1]
-        # the previous release still answers queries, as the ministry reader
-        with psycopg.connect(released_warehouse) as conn:
-            conn.execute("set role edu_wh_ministry_reader")
-            assert (
-                conn.execute(
-                    "select schools_count from published.school_counts where kato_code = '750000000' "
-                    "and academic_year = '2022/23' and population_type = 'total'"
-                ).fetchone()[0]
-                == 333
-            )
-    finally:
-        # take the bad delivery back out so later tests see the clean sample
-        with psycopg.connect(released_warehouse, autocommit=True) as conn:
-            batch = conn.execute(
-                "select batch_id from meta.load_batches where source_file = %s", (target.name,)
-            ).fetchone()
-            if batch:
-                conn.execute("delete from raw.bns_dynamic_cells where _batch_id = %s", batch)
-                conn.execute(
-                    "update meta.load_batches set status = 'failed', error = 'removed by test' where batch_id = %s",
-                    batch,
-                )
-        target.unlink(missing_ok=True)
 
 
 @pytest.mark.parametrize(

@@ -244,9 +244,19 @@ def report_rows(page: ReportPage, filename: str) -> Iterator[Row | Rejected]:
             continue
         values = dict(zip(CELL_COLUMNS, (None if v is None else str(v) for v in cell)))
         region = values["region_name"]
-        if not region or resolve_territory(region, "ru") is None:
+        region_kato = resolve_territory(region, "ru") if region else None
+        if region_kato is None:
             yield Rejected(
                 f"unknown region name: {region!r} is not in seeds/territory_names.csv (ru)", record, position
+            )
+            continue
+        if region_kato != page.file.kato:
+            # staging keys amounts by the row's region: such a row would replace the other region's amount
+            yield Rejected(
+                f"row region {region!r} is territory {region_kato}, but the report is for {page.file.kato}"
+                + (f" ({page.region})" if page.region else ""),
+                record,
+                position,
             )
             continue
         plan, executed = amount(values["plan_amount"]), amount(values["executed_amount"])

@@ -7,8 +7,9 @@ a valid key the portal answers 403.
 
 **Incremental extraction** of one dataset, given the cursor (the largest ``modified`` landed so far):
 
-1. *probe*: one record, ``modified > cursor``, sorted newest first → the window's upper bound
-   (that record's ``modified``) and its size (``totalCount``);
+1. *probe*: one record, ``cursor < modified <= now + 1 day``, sorted newest first → the window's
+   upper bound (that record's ``modified``) and its size (``totalCount``); a record dated in the
+   future waits until its date instead of becoming the cursor and hiding every earlier change;
 2. *pages*: ``cursor < modified <= upper``, sorted by ``(modified, id)`` so that paging is stable,
    ``from = 0, size, 2·size, …`` until ``totalCount`` records have arrived;
 3. each page is checked with the pure parser before it is kept (truncated or invalid JSON, a page
@@ -27,6 +28,7 @@ asks only for pages that are not on disk yet. Progress is also written to
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import os
@@ -73,6 +75,12 @@ def resolve_api_key(explicit: str | None = None) -> str | None:
     except Exception:  # noqa: BLE001 - no connection defined, or no Airflow context: no key
         log.debug("no Airflow connection egov_open_data", exc_info=True)
         return None
+
+
+def future_horizon(now: dt.datetime | None = None) -> str:
+    """The latest ``modified`` a fetch accepts: its own clock plus a day (time zones), as the API writes it."""
+    now = now or dt.datetime.now(dt.UTC)
+    return (now + dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def window_query(lower: str | None, upper: str | None = None) -> dict:
@@ -146,10 +154,14 @@ class EgovClient:
     def probe(self, dataset: str, version: str, cursor: str | None, page_size: int) -> Window | None:
         """The window of records modified after ``cursor``: upper bound and size; None if nothing is new."""
         name = page_file_name(dataset, version, cursor, 0)
+        # A record dated in the future (a clock or typing error at the publisher) must not become the
+        # cursor, or every change made before that date would be skipped: the window ends at the
+        # fetch's own clock (plus a day for time zones); such records wait until their date comes.
+        horizon = future_horizon()
         body = {
             "from": 0,
             "size": 1,
-            "query": window_query(cursor),
+            "query": window_query(cursor, horizon),
             "sort": [{"modified": {"order": "desc"}}, {"id": {"order": "desc"}}],
         }
         fetched = self.search(

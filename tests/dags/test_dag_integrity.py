@@ -12,9 +12,6 @@ import pytest
 
 from edu_wh.config import DAGS_DIR
 
-#: the DAG folder must parse well within the DAG processor's budget (Cosmos renders from the manifest)
-DAGBAG_SECONDS = 2.0
-
 #: checks of data, which a retry cannot change
 NO_RETRY = {"gate", "check_rejections"}
 
@@ -66,8 +63,9 @@ def test_dag_files_only_wire():
         assert len(path.read_text().splitlines()) < 200, f"{path.name} is too long for a wiring-only DAG file"
 
 
-def test_the_dag_folder_parses_in_under_two_seconds_without_heavy_imports(dagbag):
-    """Measured in a fresh interpreter (as the DAG processor does), after ``import airflow``."""
+def test_the_dag_folder_parses_without_heavy_imports(dagbag):
+    """In a fresh interpreter (as the DAG processor does), after ``import airflow``. How fast it parses
+    (target ≤ 2 s) is measured by ``make bench`` (docs/BENCHMARKS.md), not asserted here."""
     result = subprocess.run([sys.executable, "-c", _PROBE], capture_output=True, text=True, env=os.environ, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
     probe = json.loads(result.stdout.strip().splitlines()[-1])
@@ -75,7 +73,6 @@ def test_the_dag_folder_parses_in_under_two_seconds_without_heavy_imports(dagbag
     assert not probe["errors"]
     assert {"ingest_bns", "transform_publish", "backfill"} <= set(probe["dags"])
     assert not HEAVY & set(probe["modules"]), f"imported at parse time: {HEAVY & set(probe['modules'])}"
-    assert probe["seconds"] <= DAGBAG_SECONDS, f"DagBag took {probe['seconds']:.2f} s"
 
 
 def test_backfill_and_transform_publish_share_one_release_chain(dagbag):

@@ -184,13 +184,9 @@ def test_history_grows_with_scale():
     assert "194400000" not in kegen_before and "195800000" in kegen_before
 
 
-def test_scale_10_builds_in_seconds():
-    import time
-
-    started = time.perf_counter()
-    world = build_world(10, 2023)
-    assert time.perf_counter() - started < 15
-    assert len(world.schools) > 10_000
+def test_scale_10_builds_ten_times_the_schools():
+    # how fast it builds is a benchmark's business (make bench), not a unit test's
+    assert len(build_world(10, 2023).schools) > 10_000
 
 
 @pytest.mark.parametrize(

@@ -65,7 +65,10 @@ def test_changes_md_says_it_in_words(scenario):
     text = (scenario.folder(scenario.second) / "CHANGES.md").read_text(encoding="utf-8")
     assert f"# Changes in release {scenario.second}" in text
     assert f"Compared with the previous release, {scenario.first}." in text
-    assert "| `school_counts` | changed | 1,380 | 1,380 | 1 |" in text
+    changes = json.loads((scenario.folder(scenario.second) / "changes.json").read_text(encoding="utf-8"))
+    counts = next(t for t in changes["tables"] if t["table"] == "school_counts")
+    rows = f"{counts['rows_before']:,} | {counts['rows_after']:,} | 1 | {counts['changed']:,} | 1 |"
+    assert f"| `school_counts` | changed | {rows} kato_code × academic_year" in text
     assert (
         f"| Schools in Almaty city, 2022/23 | 333 schools | {333 + CITY_CHANGE} schools | +{CITY_CHANGE} (+2.1%) |"
         in text

@@ -25,6 +25,19 @@ def test_publish_requires_a_passed_gate(warehouse, dbt_manifest):
     build_candidate()
     with pytest.raises(UserError, match="has not passed the publication gate"):
         publish()
+    # a candidate changed after it passed is not what the gate vouched for
+    run_gate()
+    with psycopg.connect(warehouse, autocommit=True) as conn:
+        conn.execute("update candidate.territories set name_en = 'unchecked' where kato_code = '750000000'")
+    with pytest.raises(UserError, match=r"the candidate changed after gate run \d+ checked it"):
+        publish()
+    with psycopg.connect(warehouse) as conn:
+        assert conn.execute("select count(*) from meta.releases").fetchone()[0] == 0
+        assert conn.execute("select 1 from pg_namespace where nspname = 'published'").fetchone() is None or (
+            conn.execute("select count(*) from published.territories where name_en = 'unchecked'").fetchone()[0] == 0
+        )
+    run_gate()  # checked again, it may go
+    assert publish().status == "published"
 
 
 def test_publish_then_rollback_restores_the_previous_release(warehouse, dbt_manifest, monkeypatch):

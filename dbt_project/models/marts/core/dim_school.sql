@@ -21,6 +21,13 @@ territories as (
 
 ),
 
+territory_names as (
+
+    select * from {{ ref('dim_territory_name') }}
+    where language = 'ru'
+
+),
+
 latest_years as (
 
     select distinct on (school_years.bin) school_years.*
@@ -49,13 +56,31 @@ egov_latest as (
 
 ),
 
+egov_districts as (
+
+    {#- the register's district name, resolved within its region (district names repeat across
+        regions) on the day the record was last modified -#}
+    select distinct on (egov_latest.bin)
+        egov_latest.bin,
+        territory_names.kato_code
+    from egov_latest
+    inner join territory_names
+        on
+            {{ normalize_name('egov_latest.district_name') }} = territory_names.normalized_name
+            and egov_latest.region_kato_code = territory_names.region_kato_code
+            and egov_latest.modified_at::date between territory_names.valid_from
+            and coalesce(territory_names.valid_to, 'infinity'::date)
+    order by egov_latest.bin, territory_names.kato_code
+
+),
+
 combined as (
 
     select
         coalesce(latest_years.bin, egov_latest.bin) as bin,
         coalesce(latest_years.name_kk, egov_latest.name_kk) as name_kk,
         coalesce(latest_years.name_ru, egov_latest.name_ru) as name_ru,
-        coalesce(latest_years.current_kato_code, egov_latest.kato_code) as kato_code,
+        coalesce(latest_years.current_kato_code, egov_districts.kato_code, egov_latest.kato_code) as kato_code,
         coalesce(latest_years.current_region_kato_code, egov_latest.region_kato_code) as region_kato_code,
         coalesce(latest_years.ownership, egov_latest.ownership) as ownership,
         coalesce(latest_years.language_of_instruction, {{ language_code('egov_latest.language_of_instruction') }})
@@ -82,6 +107,8 @@ combined as (
         on latest_years.bin = egov_latest.bin
     left join school_spans
         on latest_years.bin = school_spans.bin
+    left join egov_districts
+        on egov_latest.bin = egov_districts.bin
 
 ),
 

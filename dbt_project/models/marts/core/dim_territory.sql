@@ -90,7 +90,8 @@ final as (
         classifier_dates.classifier_date as kato_classifier_date,
         case
             when
-                classifier_dates.classifier_date is null
+                territories.level = 'republic'
+                or classifier_dates.classifier_date is null
                 or classifier_dates.classifier_date < territories.valid_from
                 or classifier_dates.classifier_date > coalesce(territories.valid_to, 'infinity'::date)
                 then null

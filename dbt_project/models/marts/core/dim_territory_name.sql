@@ -11,9 +11,22 @@ territories as (
 
 ),
 
+code_reuse as (
+
+    {#- a code that named different territories over time (191000000: Taldykorgan, then Konaev) -#}
+    select
+        kato_code,
+        count(distinct name_ru) > 1 as is_reused,
+        max(valid_from) as latest_valid_from
+    from territories
+    group by kato_code
+
+),
+
 from_name_list as (
 
-    {#- seeds/territory_names.csv: the names the parsers resolve; valid while their code is -#}
+    {#- seeds/territory_names.csv gives today's code: its names belong to every version of the code,
+        or only to the latest one when the code was reused for another territory -#}
     select
         territory_names.language,
         territory_names.name,
@@ -22,6 +35,9 @@ from_name_list as (
     from territory_names
     inner join territories
         on territory_names.kato_code = territories.kato_code
+    inner join code_reuse
+        on territories.kato_code = code_reuse.kato_code
+    where not code_reuse.is_reused or territories.valid_from = code_reuse.latest_valid_from
 
 ),
 
