@@ -264,8 +264,10 @@ def dbt_command(args: list[str], *, quiet: bool = True) -> None:
 
     from dbt.cli.main import dbtRunner
 
+    from edu_wh import dbt_speedups
     from edu_wh.config import DBT_PROJECT_DIR
 
+    dbt_speedups.apply()
     cfg = settings()
     os.environ.update(cfg.dbt_env())
     full = [*args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]

@@ -72,26 +72,20 @@ def two_runs_at_once(template_db, dagbag, tmp_path_factory):
         procs = []
         for i in (1, 2):
             proc_env = {**os.environ, **env, **_airflow_home_copy(dagbag, tmp / f"airflow{i}")}
-            log = open(tmp / f"run{i}.log", "w")  # noqa: SIM115 - closed below
-            procs.append(
-                (
-                    subprocess.Popen(
-                        [sys.executable, "-c", _RUN_DAG, "transform_publish"],
-                        env=proc_env,
-                        stdout=subprocess.PIPE,
-                        stderr=log,
-                        text=True,
-                    ),
-                    log,
+            # both streams to files: a pipe nobody reads while the other run is waited for fills up and
+            # blocks the run that holds the lease, and the two would wait for each other forever
+            out = tmp / f"run{i}.out"
+            with open(out, "w") as stdout, open(tmp / f"run{i}.log", "w") as stderr:
+                proc = subprocess.Popen(
+                    [sys.executable, "-c", _RUN_DAG, "transform_publish"], env=proc_env, stdout=stdout, stderr=stderr
                 )
-            )
+            procs.append((proc, out))
             time.sleep(0.5)  # distinct run ids (they are timestamps)
         results = []
-        for proc, log in procs:
-            out, _ = proc.communicate(timeout=900)
-            log.close()
-            line = next((x for x in out.splitlines() if x.startswith("RESULT ")), None)
-            assert line, f"dag.test() printed no result; see {log.name}"
+        for proc, out in procs:
+            proc.wait(timeout=900)
+            line = next((x for x in out.read_text().splitlines() if x.startswith("RESULT ")), None)
+            assert line, f"dag.test() printed no result; see {out} and {out.with_suffix('.log')}"
             results.append(json.loads(line.removeprefix("RESULT ")))
         yield {"url": admin_url(name), "runs": results, "env": env}
     drop_database(name)
