@@ -33,7 +33,7 @@ install: $(VENV)/.installed ## create .venv from uv.lock (uv, Python 3.11)
 demo: install ## run the pipeline on the embedded sample through Airflow and publish a release
 	@$(BIN)/edu-wh demo
 
-test: install chromium ## run the test suite against a real embedded PostgreSQL
+test: install chromium lint ## lint, then the test suite against a real embedded PostgreSQL
 	@$(BIN)/pytest
 
 # The portal's browser test drives Debian's headless Chromium; installed when missing and possible

@@ -152,6 +152,19 @@ comment on table raw.quarantine is
 """
 
 
+ANALYZE_RAW_FUNCTION = """
+create or replace function meta.analyze_raw_table(table_name text) returns void
+language plpgsql security definer set search_path = pg_catalog, pg_temp as $fn$
+begin
+    if not exists (select 1 from pg_catalog.pg_tables where schemaname = 'raw' and tablename = table_name) then
+        raise exception 'not a table of schema raw: %', table_name;
+    end if;
+    execute format('analyze raw.%I', table_name);
+end
+$fn$
+"""
+
+
 def _exec(conn: psycopg.Connection, statement: str | sql.Composable) -> None:
     conn.execute(statement)  # type: ignore[arg-type]
 
@@ -216,6 +229,11 @@ def bootstrap(conn: psycopg.Connection) -> None:
                 r["loader"]
             ),
         )
+        # ANALYZE needs the table's owner (PostgreSQL 16 has no MAINTAIN privilege): a function owned
+        # by the bootstrap user lets the loader refresh the statistics of a raw table, and nothing else
+        _exec(conn, ANALYZE_RAW_FUNCTION)
+        _exec(conn, "revoke all on function meta.analyze_raw_table(text) from public")
+        _exec(conn, sql.SQL("grant execute on function meta.analyze_raw_table(text) to {}").format(r["loader"]))
         # transformer: reads raw and batches, writes dbt schemas, gate results and releases
         _exec(conn, sql.SQL("grant usage on schema raw, meta to {}").format(r["transformer"]))
         _exec(conn, sql.SQL("grant select on all tables in schema raw to {}").format(r["transformer"]))

@@ -166,7 +166,7 @@ def load_file(
                 raise
             # fresh planner statistics for the dbt build that follows (a build on a never-analysed raw
             # table picked plans ~100x slower); ANALYZE samples, so this is cheap even for large tables
-            conn.execute(sql.SQL("analyze {}.{}").format(sql.Identifier("raw"), sql.Identifier(source.raw_table.name)))
+            conn.execute("select meta.analyze_raw_table(%s)", (source.raw_table.name,))
             result.seconds = time.perf_counter() - started
             log.info(result.summary())
             return result

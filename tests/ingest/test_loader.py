@@ -134,3 +134,25 @@ def test_synthetic_marker_marks_batches(db, tmp_path):
     assert db.execute("select is_synthetic from meta.load_batches where batch_id = %s", (result.batch_id,)).fetchone()[
         0
     ]
+
+
+def test_a_load_leaves_fresh_planner_statistics_on_its_raw_table(warehouse, db):
+    """The loader (its own role, not the tables' owner) analyses what it loaded, so a dbt build
+    straight after a load does not plan over a never-analysed table."""
+    from ingest.bns_dynamic import SOURCE as BNS
+    from ingest.loader import load_file
+    from tests.conftest import SAMPLES
+
+    load_file(BNS, SAMPLES / "bns" / "number_of_schools_by_region_2000-2023_ru.xlsx")
+    analysed = db.execute(
+        "select last_analyze is not null from pg_stat_user_tables where schemaname = 'raw' and relname = %s",
+        (BNS.raw_table.name,),
+    ).fetchone()
+    assert analysed == (True,)
+    # and the function analyses raw tables only
+    import psycopg
+    import pytest
+
+    with pytest.raises(psycopg.errors.RaiseException, match="not a table of schema raw"):
+        db.execute("set role edu_wh_loader")
+        db.execute("select meta.analyze_raw_table('releases')")
