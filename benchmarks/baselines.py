@@ -24,10 +24,11 @@ import argparse
 import csv
 import json
 import os
-import resource
 import sys
 import time
 from pathlib import Path
+
+from benchmarks.nedb_loader import _peak_rss_mb
 
 TO_SQL_TABLE = "bench_nedb_to_sql"
 DLT_DATASET = "bench_dlt"
@@ -35,19 +36,6 @@ DLT_TABLE = "bench_nedb_dlt"
 READ_CHUNK_ROWS = 50_000
 TO_SQL_CHUNK_ROWS = 10_000
 DLT_PAGE_ROWS = 10_000
-
-
-def _peak_rss_mb() -> float:
-    """This process's own peak RSS. Not ``ru_maxrss``: Linux carries the parent's RSS at fork into
-    the child's ``ru_maxrss`` across exec, so a child of a large parent reports at least the
-    parent's size; ``VmHWM`` belongs to the process's own address space."""
-    try:
-        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _columns() -> list[str]:

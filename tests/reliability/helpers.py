@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -168,3 +170,16 @@ def wait_for(predicate, *, timeout: float, poll: float = 0.05, what: str = "cond
 
 
 __all__ = ["REPO"]
+
+
+def start_script(script: str, *args: str) -> subprocess.Popen:
+    """``python -c script args`` in the repository with this process's environment, output piped
+    (the callers read it with ``communicate()`` once the process is killed or done)."""
+    return subprocess.Popen(
+        [sys.executable, "-c", script, *args],
+        cwd=REPO,
+        env=os.environ.copy(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )

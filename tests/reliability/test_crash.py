@@ -23,13 +23,12 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 
 import psycopg
 import pytest
 
-from tests.conftest import REPO
 from tests.reliability.helpers import prepare_variant, published_hashes, record_figures, wait_for
+from tests.reliability.helpers import start_script as start
 
 BULK_ROWS = 300_000
 LOAD = (
@@ -45,17 +44,6 @@ def bulk_nedb(tmp_path_factory):
     from ingest.nedb import write_bulk_file
 
     return write_bulk_file(tmp_path_factory.mktemp("bulk") / "nedb_bulk_2023-24.csv", BULK_ROWS)
-
-
-def start(script: str, *args: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-c", script, *args],
-        cwd=REPO,
-        env=os.environ.copy(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
 
 
 def kill(proc: subprocess.Popen) -> None:

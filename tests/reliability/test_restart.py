@@ -9,14 +9,10 @@ restarts it behind the test's back. Long: run by ``make reliability``.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import psycopg
 import pytest
 
-from tests.conftest import REPO, _free_port
+from tests.conftest import _free_port
 from tests.reliability.helpers import (
     current_release,
     load_all_inputs,
@@ -26,6 +22,7 @@ from tests.reliability.helpers import (
     transform_gate_publish,
     wait_for,
 )
+from tests.reliability.helpers import start_script as start
 
 pytestmark = pytest.mark.reliability_long
 
@@ -70,17 +67,6 @@ def restart(cfg) -> None:
 
     assert stop_embedded(cfg)
     assert start_embedded(cfg)
-
-
-def start(script: str, *args: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-c", script, *args],
-        cwd=REPO,
-        env=os.environ.copy(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
 
 
 LOAD_TASK = (
