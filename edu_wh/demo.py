@@ -110,10 +110,11 @@ def run_demo(out, err) -> None:
         colour = "green" if state == "success" else "red"
         out.print(f"  {dag_id:<22} [{colour}]{state}[/{colour}] in {seconds:.1f} s")
 
+    since_batch = _last_batch_id()
     with fake_publishers(publisher_fixtures(drop)) as fakes:
         out.print(f"[bold]publishers[/bold] fake data.egov.kz {fakes.egov.url}, fake budget portal {fakes.budget.url}")
         states = run_dags([*ingest_dag_ids(), "transform_publish", "export_release"], log_path, on_done=done)
-    _print_loads(out)
+    _print_loads(out, since_batch)
     failed = [d for d, s in states.items() if s != "success"]
     if failed:
         raise UserError(
@@ -126,16 +127,28 @@ def run_demo(out, err) -> None:
     out.print(f"[bold]done[/bold] in {time.perf_counter() - started:.0f} s")
 
 
-def _print_loads(out) -> None:
+def _last_batch_id() -> int:
+    from edu_wh.warehouse import connect
+
+    with connect(autocommit=True) as conn:
+        return conn.execute("select coalesce(max(batch_id), 0) from meta.load_batches").fetchone()[0]
+
+
+def _print_loads(out, since_batch: int = 0) -> None:
+    """Every landed file's latest batch; files loaded before this run say 'already loaded'."""
     from edu_wh.warehouse import connect
 
     with connect(autocommit=True) as conn:
         batches = conn.execute(
-            "select source, source_file, status, rows_loaded, rows_quarantined, error from meta.load_batches "
+            "select batch_id, source, source_file, status, rows_loaded, rows_quarantined, error "
+            "from meta.load_batches "
             "where batch_id in (select max(batch_id) from meta.load_batches group by source, file_sha256) "
             "order by source, source_file"
         ).fetchall()
-    out.print("[bold]loads[/bold]")
-    for source, file, status, rows, quarantined, error in batches:
+    new = sum(1 for b in batches if b[0] > since_batch)
+    out.print(f"[bold]loads[/bold] {new} file(s) loaded by this run, {len(batches) - new} already loaded before")
+    for batch_id, source, file, status, rows, quarantined, error in batches:
         detail = f"{rows:,} rows, {quarantined:,} quarantined" if status == "loaded" else (error or "")
-        out.print(f"  {source:<20} {file:<55} {status:<9} {detail}")
+        if status == "loaded" and batch_id <= since_batch:
+            status = "already loaded"
+        out.print(f"  {source:<20} {file:<55} {status:<14} {detail}")

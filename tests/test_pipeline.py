@@ -113,3 +113,21 @@ def test_roles_can_do_what_they_should(released_warehouse, role, statement):
     with psycopg.connect(released_warehouse) as conn:
         conn.execute(f"set role {role}")
         assert conn.execute(statement).fetchone()[0] >= 0
+
+
+def test_the_demo_says_which_files_this_run_loaded_and_which_were_loaded_before(released_warehouse):
+    from rich.console import Console
+
+    from edu_wh.demo import _last_batch_id, _print_loads
+
+    def printed(since: int) -> str:
+        console = Console(record=True, width=200)
+        _print_loads(console, since)
+        return console.export_text()
+
+    with psycopg.connect(released_warehouse) as conn:
+        files = conn.execute("select count(distinct (source, file_sha256)) from meta.load_batches").fetchone()[0]
+    assert f"0 file(s) loaded by this run, {files} already loaded before" in printed(_last_batch_id())
+    first_run = printed(0)
+    assert f"{files} file(s) loaded by this run, 0 already loaded before" in first_run
+    assert "already loaded" not in first_run.split("\n", 1)[1]
