@@ -190,13 +190,14 @@ def acquire_pipeline_lock(run_id: str, *, wait_seconds: float = 1800, poll: floa
 
 
 @contextlib.contextmanager
-def pipeline_lease(what: str, *, wait_seconds: float = 60):
-    """The lease for one CLI command (``edu-wh transform``, ``gate``, ``publish``, ``rollback``), so
-    a command typed by hand never drops, gates or swaps a candidate a DAG run is building."""
+def pipeline_lease(what: str, *, run_id: str | None = None, wait_seconds: float = 60):
+    """The lease for work outside a DAG run (``edu-wh transform``, ``gate``, ``publish``,
+    ``rollback``), so a command typed by hand never drops, gates or swaps a candidate a DAG run is
+    building. Yields the holder's run id (``cli__<what>__<user>__<pid>`` unless given)."""
     import getpass
     import os
 
-    run_id = f"cli__{what}__{getpass.getuser()}__{os.getpid()}"
+    run_id = run_id or f"cli__{what}__{getpass.getuser()}__{os.getpid()}"
     acquire_pipeline_lock(run_id, wait_seconds=wait_seconds)
     try:
         yield run_id

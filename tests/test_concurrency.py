@@ -281,3 +281,23 @@ def test_a_reader_that_breaks_the_contract_reads_an_empty_release(two_runs_at_on
             assert rows == 0
             # the same read in a new transaction sees the new release
             assert conn.execute("select count(*) from published.school_counts").fetchone()[0] > 0
+
+
+def test_a_step_run_by_hand_takes_the_lease_only_when_no_run_holds_it_and_gives_it_back(warehouse, db):
+    from edu_wh.errors import UserError
+    from edu_wh.pipeline import acquire_pipeline_lock, pipeline_lease, release_pipeline_lock
+
+    # Given a DAG run building a release
+    acquire_pipeline_lock("scheduled__build")
+    # Then `edu-wh publish` (or transform, gate, rollback) does not start
+    with (
+        pytest.raises(UserError, match="another pipeline run holds the warehouse"),
+        pipeline_lease("publish", wait_seconds=0),
+    ):
+        pytest.fail("the step ran while a DAG run held the lease")
+    release_pipeline_lock("scheduled__build")
+    # And once the run is done, the step holds the lease while it works and releases it after
+    with pipeline_lease("publish", wait_seconds=0) as run_id:
+        assert run_id.startswith("cli__publish__")
+        assert db.execute("select holder from meta.pipeline_lock").fetchone() == (run_id,)
+    assert db.execute("select holder from meta.pipeline_lock").fetchone() == (None,)

@@ -32,11 +32,6 @@ def sources_loaded(ctx: GateContext, *sources: str) -> bool:
     )
 
 
-def minimum_rows(ctx: GateContext, *sources: str) -> int:
-    """1 when the table's sources delivered something (an empty table is then an error), else 0."""
-    return 1 if sources_loaded(ctx, *sources) else 0
-
-
 def rows_check(query: str, *, protects: str, resolve: str, severity: str = "critical") -> Check:
     """Passes when ``query`` (over ``{batch}``) returns no rows; the rows it returns are the examples."""
     import great_expectations.expectations as gxe
@@ -55,6 +50,16 @@ def between(column: str, low=None, high=None, *, protects: str, resolve: str, se
 
     return Check(
         gxe.ExpectColumnValuesToBeBetween(column=column, min_value=low, max_value=high), protects, resolve, severity
+    )
+
+
+def levels_check(model: str) -> Check:
+    """aggregation_level is 'district' or 'region' (the fact ``model`` that builds the levels)."""
+    return values_in(
+        "aggregation_level",
+        LEVELS,
+        protects="every row is a district or a region total",
+        resolve=f"a new aggregation level appeared in {model}",
     )
 
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 from expectations.framework import Check, GateContext, Suite
 from expectations.helpers import common_published_checks
 from expectations.suites._published_checks import (
-    LEVELS,
     basis_checks,
     between,
     districts_add_up,
+    levels_check,
     rows_check,
     seed_figure,
     sources_loaded,
-    values_in,
 )
 
 
@@ -25,12 +24,7 @@ def build(ctx: GateContext) -> list[Check]:
             ctx, "comfortable_school", key=["kato_code", "year", "territory_basis"], min_rows=1 if loaded else 0
         ),
         *basis_checks(),
-        values_in(
-            "aggregation_level",
-            LEVELS,
-            protects="every row is a district or a region total",
-            resolve="a new aggregation level appeared in fct_comfortable_school_progress",
-        ),
+        levels_check("fct_comfortable_school_progress"),
         rows_check(
             "select kato_code, year, territory_basis from {batch} "
             "where projects_finished > projects_registered or places_finished > places_registered "

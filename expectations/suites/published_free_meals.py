@@ -5,15 +5,14 @@ from __future__ import annotations
 from expectations.framework import Check, GateContext, Suite
 from expectations.helpers import common_published_checks
 from expectations.suites._published_checks import (
-    LEVELS,
     basis_checks,
     between,
     districts_add_up,
+    levels_check,
     rows_check,
     seed_figure,
     sources_loaded,
     split_conserved,
-    values_in,
 )
 
 OBLAST_2023 = "kato_code = '190000000' and academic_year = '2023/24' and territory_basis = 'as_published'"
@@ -26,12 +25,7 @@ def build(ctx: GateContext) -> list[Check]:
             ctx, "free_meals", key=["kato_code", "academic_year", "territory_basis"], min_rows=1 if loaded else 0
         ),
         *basis_checks(),
-        values_in(
-            "aggregation_level",
-            LEVELS,
-            protects="every row is a district or a region total",
-            resolve="a new aggregation level appeared in int_school_years_aggregated",
-        ),
+        levels_check("int_school_years_aggregated"),
         between(
             "coverage_percent",
             0,

@@ -5,14 +5,13 @@ from __future__ import annotations
 from expectations.framework import Check, GateContext, Suite
 from expectations.helpers import common_published_checks
 from expectations.suites._published_checks import (
-    LEVELS,
     basis_checks,
     between,
     districts_add_up,
+    levels_check,
     rows_check,
     seed_figure,
     sources_loaded,
-    values_in,
 )
 
 OBLAST_2023 = "kato_code = '190000000' and year = 2023 and territory_basis = 'as_published'"
@@ -25,12 +24,7 @@ def build(ctx: GateContext) -> list[Check]:
             ctx, "pupil_transport", key=["kato_code", "year", "territory_basis"], min_rows=1 if loaded else 0
         ),
         *basis_checks(),
-        values_in(
-            "aggregation_level",
-            LEVELS,
-            protects="every row is a district or a region total",
-            resolve="a new aggregation level appeared in int_school_years_aggregated",
-        ),
+        levels_check("int_school_years_aggregated"),
         rows_check(
             "select kato_code, year, buses_leased, buses_in_service from {batch} where buses_leased > buses_in_service",
             protects="no more buses were leased than are in service",

@@ -5,14 +5,13 @@ from __future__ import annotations
 from expectations.framework import Check, GateContext, Suite
 from expectations.helpers import common_published_checks
 from expectations.suites._published_checks import (
-    LEVELS,
     basis_checks,
     between,
     districts_add_up,
+    levels_check,
     rows_check,
     sources_loaded,
     split_conserved,
-    values_in,
 )
 
 
@@ -23,12 +22,7 @@ def build(ctx: GateContext) -> list[Check]:
             ctx, "school_capacity", key=["kato_code", "academic_year", "territory_basis"], min_rows=1 if loaded else 0
         ),
         *basis_checks(),
-        values_in(
-            "aggregation_level",
-            LEVELS,
-            protects="every row is a district or a region total",
-            resolve="a new aggregation level appeared in int_school_years_aggregated",
-        ),
+        levels_check("int_school_years_aggregated"),
         between(
             "place_deficit",
             0,

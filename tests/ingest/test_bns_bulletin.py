@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 
-import openpyxl
 import pytest
 
 from ingest.base import ParseReport, Rejected, Row, SourceFormatError
@@ -12,6 +11,7 @@ from ingest.bns_bulletin import SOURCE
 from ingest.loader import load_file
 from ingest.reference import resolve_territory
 from tests.conftest import SAMPLES
+from tests.workbooks import workbook
 
 BULLETIN = SAMPLES / "bns" / "education_organisations_finance_2022_kk.xls"
 COLUMNS = SOURCE.raw_table.columns
@@ -76,18 +76,6 @@ def ru_item_table(code: str = "2.1", subtitle: str = "Всего") -> list[list]
         [],
         ["Ответственный за выпуск:", None, "Тел. 74 93 74"],
     ]
-
-
-def workbook(sheets: dict[str, list[list]]) -> bytes:
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for name, rows in sheets.items():
-        ws = wb.create_sheet(name)
-        for row in rows:
-            ws.append(row)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
 
 
 def ru_bulletin(**tables) -> bytes:

@@ -51,23 +51,13 @@ def load_all_inputs(drop: Path, *, reload: bool = False) -> dict[str, dict]:
 
 def transform_gate_publish(run_id: str) -> dict:
     """``edu-wh transform`` + ``gate`` + ``publish`` under the pipeline lease, as transform_publish does."""
-    from edu_wh.pipeline import (
-        acquire_pipeline_lock,
-        dbt_command,
-        drop_candidate,
-        publish_release,
-        release_pipeline_lock,
-        run_gate,
-    )
+    from edu_wh.pipeline import dbt_command, drop_candidate, pipeline_lease, publish_release, run_gate
 
-    acquire_pipeline_lock(run_id, wait_seconds=60)
-    try:
+    with pipeline_lease("transform_gate_publish", run_id=run_id):
         drop_candidate()
         dbt_command(["build"])
         run_gate(run_id)  # raises GateFailed on a critical failure
         return publish_release(run_id)
-    finally:
-        release_pipeline_lock(run_id)
 
 
 def prepare_variant(label: str) -> None:

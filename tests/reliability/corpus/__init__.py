@@ -40,6 +40,7 @@ from datetime import datetime
 from pathlib import Path
 
 from edu_wh.config import REPO_ROOT
+from tests.workbooks import workbook
 
 SAMPLES = REPO_ROOT / "data" / "samples"
 SCHOOLS_XLSX = SAMPLES / "bns" / "number_of_schools_by_region_2000-2023_ru.xlsx"
@@ -116,20 +117,6 @@ def xlsx_edit(path: Path, edit: Callable) -> bytes:
     return buffer.getvalue()
 
 
-def xlsx(sheets: dict[str, list[list]]) -> bytes:
-    import openpyxl
-
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for name, rows in sheets.items():
-        ws = wb.create_sheet(name)
-        for row in rows:
-            ws.append(row)
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
-
-
 def _find_row(ws, label: str) -> int:
     for row in ws.iter_rows():
         if isinstance(row[0].value, str) and row[0].value.strip() == label:
@@ -160,7 +147,7 @@ def insert_row_after(label: str, values: list) -> Callable:
 
 def kk_dynamic(rows: list[list]) -> bytes:
     """A small BNS dynamic table in Kazakh (the layout of the real Russian one)."""
-    return xlsx(
+    return workbook(
         {
             "Мектептер": [
                 ["Жалпы білім беретін мектептер саны"],
