@@ -151,6 +151,13 @@ def _initdb(cfg: Settings) -> None:
         fh.write("\n# edu-wh embedded warehouse\n" + "\n".join(lines) + "\n")
 
 
+def _log_tail(cfg: Settings, lines: int = 15) -> str:
+    """The last lines of the embedded server's log, for an error message."""
+    with contextlib.suppress(OSError):
+        return "\n".join((cfg.pgdata / "server.log").read_text(errors="replace").splitlines()[-lines:])
+    return ""
+
+
 def start_embedded(cfg: Settings | None = None) -> bool:
     """Start the embedded server if it is not running. Returns True if it was started now."""
     cfg = cfg or settings()
@@ -190,11 +197,9 @@ def start_embedded(cfg: Settings | None = None) -> bool:
                 ]
             )
         except subprocess.CalledProcessError as exc:
-            tail = ""
-            with contextlib.suppress(OSError):
-                tail = "\n".join(log.read_text(errors="replace").splitlines()[-15:])
             raise UserError(
-                f"the embedded PostgreSQL did not start: {exc.stderr.strip() or exc}\n{tail}", hint=f"see {log}"
+                f"the embedded PostgreSQL did not start: {exc.stderr.strip() or exc}\n{_log_tail(cfg)}",
+                hint=f"see {log}",
             ) from exc
         _ensure_database(cfg)
         return True
@@ -221,7 +226,13 @@ def stop_embedded(cfg: Settings | None = None) -> bool:
     with _server_lock(cfg):
         if _postmaster_pid(cfg) is None:
             return False
-        _run_as_owner([str(_bin_dir() / "pg_ctl"), "-D", str(cfg.pgdata), "-m", "fast", "-w", "stop"])
+        try:
+            _run_as_owner([str(_bin_dir() / "pg_ctl"), "-D", str(cfg.pgdata), "-m", "fast", "-w", "-t", "120", "stop"])
+        except subprocess.CalledProcessError as exc:
+            raise UserError(
+                f"the embedded PostgreSQL did not stop: {exc.stderr.strip() or exc}\n{_log_tail(cfg)}",
+                hint=f"see {cfg.pgdata / 'server.log'}",
+            ) from exc
         return True
 
 

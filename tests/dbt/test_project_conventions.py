@@ -65,6 +65,17 @@ def test_only_staging_models_read_sources(manifest):
             assert not reads_source, f"{node['name']} reads a source() directly; go through a staging model"
 
 
+def test_staging_reads_raw_tables_through_loaded_rows(manifest):
+    """Raw keeps the rows of superseded batches; a staging model that read its raw table directly
+    would count a reloaded file twice."""
+    for node in models(manifest):
+        raw_sources = [dep for dep in node["depends_on"]["nodes"] if dep.startswith("source.") and ".meta." not in dep]
+        if raw_sources:
+            assert "macro.edu_wh.loaded_rows" in node["depends_on"]["macros"], (
+                f"{node['name']} reads {raw_sources[0]} without loaded_rows()"
+            )
+
+
 def test_every_model_is_documented_with_its_grain(manifest):
     for node in models(manifest):
         assert node["description"].strip(), f"{node['name']} has no description"

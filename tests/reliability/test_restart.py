@@ -2,7 +2,8 @@
 succeed when the task is retried (what Airflow's retries do).
 
 These tests stop and start a *second* embedded PostgreSQL (its own ``EDU_WH_HOME`` and port, started
-here with ``edu_wh.warehouse.start_embedded``), never the session's server that the other tests use.
+for each test with ``edu_wh.warehouse.start_embedded``), never the session's server that the other
+tests use.
 Components reach it by ``EDU_WH_DATABASE_URL``, as Airflow workers reach a server, so nothing
 restarts it behind the test's back. Long: run by ``make reliability``.
 """
@@ -29,9 +30,11 @@ pytestmark = pytest.mark.reliability_long
 ROWS = 300_000
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def second_server(tmp_path_factory, pg_server):
-    """A second embedded server: (settings, URL of its edu_wh database)."""
+    """A second embedded server of the test's own: (settings, URL of its edu_wh database).
+
+    One per test, so a test that leaves its server stopped or half-loaded cannot decide the next one."""
     from edu_wh.bootstrap import bootstrap
     from edu_wh.config import settings
     from edu_wh.warehouse import start_embedded, stop_embedded
@@ -48,8 +51,10 @@ def second_server(tmp_path_factory, pg_server):
     with psycopg.connect(url) as conn:
         bootstrap(conn)
         conn.commit()
-    yield cfg, url
-    stop_embedded(cfg)
+    try:
+        yield cfg, url
+    finally:
+        stop_embedded(cfg)
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 with source as (
 
-    select * from {{ source('bns_bulletin', 'bns_bulletin_cells') }}
+    {{ loaded_rows(source('bns_bulletin', 'bns_bulletin_cells')) }}
 
 ),
 

@@ -1,6 +1,6 @@
 with source as (
 
-    select * from {{ source('bns', 'bns_dynamic_cells') }}
+    {{ loaded_rows(source('bns', 'bns_dynamic_cells')) }}
 
 ),
 

@@ -1,6 +1,6 @@
 with source as (
 
-    select * from {{ source('budget', 'budget_execution_rows') }}
+    {{ loaded_rows(source('budget', 'budget_execution_rows')) }}
 
 ),
 

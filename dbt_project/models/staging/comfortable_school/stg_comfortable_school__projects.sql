@@ -1,6 +1,6 @@
 with source as (
 
-    select * from {{ source('comfortable_school', 'comfortable_school_reports') }}
+    {{ loaded_rows(source('comfortable_school', 'comfortable_school_reports')) }}
 
 ),
 

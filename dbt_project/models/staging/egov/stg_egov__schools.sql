@@ -1,6 +1,6 @@
 with source as (
 
-    select * from {{ source('egov', 'egov_records') }}
+    {{ loaded_rows(source('egov', 'egov_records')) }}
 
 ),
 

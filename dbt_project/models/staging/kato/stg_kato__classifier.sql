@@ -1,6 +1,6 @@
 with source as (
 
-    select * from {{ source('kato', 'kato_rows') }}
+    {{ loaded_rows(source('kato', 'kato_rows')) }}
 
 ),
 

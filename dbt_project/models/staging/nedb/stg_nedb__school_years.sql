@@ -1,6 +1,6 @@
 with source as (
 
-    select * from {{ source('nedb', 'nedb_school_years') }}
+    {{ loaded_rows(source('nedb', 'nedb_school_years')) }}
 
 ),
 

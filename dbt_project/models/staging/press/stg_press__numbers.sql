@@ -1,6 +1,6 @@
 with source as (
 
-    select * from {{ source('press', 'press_numbers') }}
+    {{ loaded_rows(source('press', 'press_numbers')) }}
 
 ),
 
