@@ -163,5 +163,5 @@ def test_the_damaged_deliveries_that_load_never_reach_published(release_copy, in
         "publish subset",
         injected=len(subset),
         survived=len(subset),
-        stopped_by=(stopped_by or f"nothing: published {result}")[:300],
+        stopped_by=(stopped_by or f"nothing: published {result}").split(" (hint:")[0][:300],
     )
