@@ -120,7 +120,9 @@ def fake_publishers_command(
             out.print(f"  export {name}={value}")
         out.print("Ctrl-C to stop")
         try:
+            # Short sleeps: Ctrl-C (SIGINT) may be delivered to a server thread, and Python only raises
+            # KeyboardInterrupt when the main thread next runs; a long sleep would delay that by its length.
             while True:
-                time.sleep(3600)
+                time.sleep(0.5)
         except KeyboardInterrupt:
             out.print("stopped")

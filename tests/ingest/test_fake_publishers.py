@@ -59,7 +59,7 @@ def test_the_context_manager_serves_both_and_points_the_settings_at_them(tmp_pat
 
 def test_the_command_prints_the_urls_and_stops_on_ctrl_c(tmp_path):
     # Given the command started as a user starts it
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONFAULTHANDLER": "1"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "edu_wh", "fake-publishers", "--fixtures", str(render(tmp_path)), "--api-key", "k"],
         stdout=subprocess.PIPE,
@@ -83,7 +83,12 @@ def test_the_command_prints_the_urls_and_stops_on_ctrl_c(tmp_path):
     finally:
         # When Ctrl-C arrives, Then it stops cleanly
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=30)
+        try:
+            out, err = proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.send_signal(signal.SIGABRT)  # faulthandler prints every thread's stack on stderr
+            _, err = proc.communicate(timeout=30)
+            raise AssertionError(f"still running 60 s after Ctrl-C; its threads:\n{err[-4000:]}") from None
     assert proc.returncode == 0, err
     assert "stopped" in out
 
