@@ -13,8 +13,10 @@ Manual trigger only ("Trigger DAG" with parameters, or
   result);
 * ``reload``: load files again even if the same bytes were loaded before. The earlier batch of the
   file is marked ``superseded`` in the same transaction that marks the new batch ``loaded``;
-  staging keeps the newest batch, so the reloaded rows win. Without it, loaded files are skipped
-  as ``already loaded`` and only new files are loaded;
+  staging reads only ``loaded`` batches, so the reloaded rows replace the earlier ones. A reload
+  also implies ``full_refresh``, so a row the reloaded file no longer has leaves the incremental
+  marts too. Without it, loaded files are skipped as ``already loaded`` and only new files are
+  loaded;
 * ``full_refresh``: pass ``--full-refresh`` to every dbt task, rebuilding incremental models from
   all of raw instead of appending.
 
@@ -88,7 +90,7 @@ def backfill():
 
         raise_for_rejections([s for s in summaries if s])
 
-    first, _ = build_release_chain(full_refresh="{{ params.full_refresh }}")
+    first, _ = build_release_chain(full_refresh="{{ params.full_refresh or params.reload }}")
     check_rejections(loads) >> first
 
 

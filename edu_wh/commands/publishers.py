@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -119,10 +120,13 @@ def fake_publishers_command(
         for name, value in fakes.env().items():
             out.print(f"  export {name}={value}")
         out.print("Ctrl-C to stop")
+        # Stop on Ctrl-C and on `kill`, even when started from a script in the background: a shell
+        # without job control starts background commands with SIGINT ignored, and Python keeps an
+        # inherited SIG_IGN (the command would then run until SIGKILL).
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
         try:
-            # Short sleeps: Ctrl-C (SIGINT) may be delivered to a server thread, and Python only raises
-            # KeyboardInterrupt when the main thread next runs; a long sleep would delay that by its length.
             while True:
-                time.sleep(0.5)
+                time.sleep(3600)
         except KeyboardInterrupt:
             out.print("stopped")
