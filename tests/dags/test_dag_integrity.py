@@ -95,7 +95,8 @@ def test_backfill_is_manual_with_typed_params_and_templated_full_refresh(dagbag)
     assert params["reload"] is False and params["full_refresh"] is False and params["period_from"] is None
     assert "bns_dynamic" in params["sources"]
     builds = [t for t in backfill.tasks if type(t).__name__ == "DbtBuildLocalOperator"]
-    assert builds and {t.full_refresh for t in builds} == {"{{ params.full_refresh }}"}
+    # a reload implies --full-refresh
+    assert builds and {t.full_refresh for t in builds} == {"{{ params.full_refresh or params.reload }}"}
     assert all("full_refresh" in t.template_fields for t in builds)
     transform_builds = [
         t for t in dagbag.dags["transform_publish"].tasks if type(t).__name__ == "DbtBuildLocalOperator"
