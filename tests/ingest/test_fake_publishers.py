@@ -58,7 +58,8 @@ def test_the_context_manager_serves_both_and_points_the_settings_at_them(tmp_pat
 
 
 def test_the_command_prints_the_urls_and_stops_on_ctrl_c(tmp_path):
-    # Given the command started as a user starts it
+    # Given the command started as a script starts it in the background: a shell without job control
+    # passes SIGINT on as ignored (the command must install its own handler; it once ran until killed)
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONFAULTHANDLER": "1"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "edu_wh", "fake-publishers", "--fixtures", str(render(tmp_path)), "--api-key", "k"],
@@ -66,6 +67,7 @@ def test_the_command_prints_the_urls_and_stops_on_ctrl_c(tmp_path):
         stderr=subprocess.PIPE,
         text=True,
         env=env,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),  # noqa: PLW1509 - no threads started yet
     )
     try:
         lines = []

@@ -177,10 +177,10 @@ def test_the_same_inputs_built_again_and_reloaded_publish_identical_tables(wareh
     with psycopg.connect(warehouse) as conn:
         now = published_hashes(conn)
         # (a superseded batch's rows counted again once made comfortable_school_projects.times_reported double)
-        assert not [t for t in now if now[t] != release[2].get(t)], "tables changed by the reload"
+        changed = sorted(t for t in now.keys() | release[2].keys() if now.get(t) != release[2].get(t))
+        assert not changed, f"tables changed by the reload: {changed}"
         assert third["status"] == "unchanged", third
         assert current_release(conn) == release
-        assert published_hashes(conn) == release[2]
         assert not {k: n for k, n in duplicates_everywhere(conn).items() if n}
         superseded = conn.execute("select count(*) from meta.load_batches where status = 'superseded'").fetchone()[0]
     assert superseded == reloaded
