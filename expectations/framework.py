@@ -124,6 +124,15 @@ class Suite:
     source: str | None = None  # raw layer: the source (ingest.registry) whose loaded batches are checked
     #: raw layer: SQL over ``meta.load_batches as b`` naming a batch's volume stream (default: its stream)
     baseline_stream: str | None = None
+    #: published layer: other tables of the release its checks read (cross-table checks)
+    reads: tuple[str, ...] = ()
+
+    def concerns(self, tables: set[str], sources: set[str]) -> bool:
+        """Whether an incremental build that rebuilt ``tables`` from the changed ``sources`` must run
+        this suite: its raw source changed, or its table or a table it reads was rebuilt."""
+        if self.layer == "raw":
+            return self.source is None or self.source in sources
+        return self.table in tables or bool(tables.intersection(self.reads))
 
     def sql(self, ctx: GateContext) -> str:
         if self.query:
@@ -369,9 +378,14 @@ def run_gate(
     layer: str | None = None,
     suites: list[Suite] | None = None,
     raise_on_failure: bool = True,
+    changed: tuple[list[str], list[str]] | None = None,
 ) -> GateReport:
     """Validate the raw deliveries and the candidate ``schema`` (or only ``layer``, or only ``suites``);
     record and report; raise :class:`GateFailed` if a critical check failed.
+
+    ``changed``: an incremental build's ``(rebuilt tables, changed sources)``: only the suites that
+    :meth:`Suite.concerns` run; the others are listed in the report as carried over unchanged (their
+    tables are copies of the current release, which passed its gate).
 
     A run of the raw layer alone is recorded against schema ``raw``, so it never counts as the
     candidate's gate (``publish`` needs a run that checked the candidate)."""
@@ -409,6 +423,9 @@ def run_gate(
             )
             run = SuiteRun(suite.name, suite.layer, suite.dataset(schema))
             runs.append(run)
+            if changed is not None and not suite.concerns(set(changed[0]), set(changed[1])):
+                run.skipped = "unchanged since the current release (not rebuilt by this incremental build)"
+                continue
             if suite.layer == "raw" and suite.source:
                 ctx.batches = run.batches = loaded_batches(conn, suite.source, baseline_stream=suite.baseline_stream)
                 if not ctx.batches:

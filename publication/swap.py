@@ -180,6 +180,62 @@ def _swap_in(
     raise AssertionError("unreachable")
 
 
+def carry_over(tables: list[str], *, target: str = CANDIDATE) -> dict[str, int]:
+    """Copy tables of the current release into ``target`` (an incremental build's candidate: the
+    tables whose sources did not change), in one transaction, before dbt builds the rest.
+
+    Real copies, never views: a view is bound to the table it reads, and the swap renames
+    ``published`` to an archive. Each copy keeps the columns, NOT NULL / CHECK / key constraints,
+    indexes (same names) and the table and column comments of the original. Returns rows per table."""
+    copied: dict[str, int] = {}
+    if not tables:
+        return copied
+    with connect("transformer", autocommit=True, application_name="edu-wh carry-over") as conn, conn.transaction():
+        present = set(schema_tables(conn, PUBLISHED))
+        missing = sorted(set(tables) - present)
+        if missing:
+            raise UserError(
+                f"cannot carry over {', '.join(missing)}: not in the current release",
+                hint="run a full build (transform_publish with full_refresh, or `edu-wh transform`)",
+            )
+        for table in tables:
+            source, dest = sql.Identifier(PUBLISHED, table), sql.Identifier(target, table)
+            conn.execute(
+                sql.SQL(
+                    "create table {} (like {} including defaults including constraints including comments "
+                    "including generated including identity including storage)"
+                ).format(dest, source)
+            )
+            copied[table] = conn.execute(sql.SQL("insert into {} select * from {}").format(dest, source)).rowcount
+            for name, definition in conn.execute(
+                "select conname, pg_get_constraintdef(oid) from pg_constraint "
+                "where conrelid = %s::regclass and contype in ('p', 'u', 'x') order by conname",
+                (f'"{PUBLISHED}"."{table}"',),
+            ).fetchall():
+                conn.execute(
+                    sql.SQL("alter table {} add constraint {} {}").format(dest, sql.Identifier(name), sql.SQL(definition))
+                )
+            for (definition,) in conn.execute(
+                "select pg_get_indexdef(i.indexrelid) from pg_index as i "
+                "where i.indrelid = %s::regclass "
+                "and not exists (select 1 from pg_constraint as c where c.conindid = i.indexrelid) order by 1",
+                (f'"{PUBLISHED}"."{table}"',),
+            ).fetchall():
+                qualified = sql.Identifier(PUBLISHED, table).as_string(conn)
+                retargeted = definition.replace(f" ON {qualified} ", f" ON {dest.as_string(conn)} ", 1)
+                if retargeted == definition:
+                    retargeted = definition.replace(f" ON {PUBLISHED}.{table} ", f" ON {dest.as_string(conn)} ", 1)
+                conn.execute(retargeted)
+            comment = conn.execute("select obj_description(%s::regclass, 'pg_class')", (f'"{PUBLISHED}"."{table}"',))
+            text = comment.fetchone()[0]
+            if text is not None:
+                conn.execute(sql.SQL("comment on table {} is {}").format(dest, sql.Literal(text)))
+        for table in tables:
+            conn.execute(sql.SQL("analyze {}").format(sql.Identifier(target, table)))
+    log.info("carried over from the current release: %s", ", ".join(f"{t} ({n:,} rows)" for t, n in copied.items()))
+    return copied
+
+
 def publish(*, gate_run_id: int | None = None, run_id: str | None = None, notes: str | None = None) -> PublishResult:
     cfg = settings()
     with connect("transformer", autocommit=True, application_name="edu-wh publish") as conn:
@@ -230,7 +286,7 @@ def publish(*, gate_run_id: int | None = None, run_id: str | None = None, notes:
             "'warnings_failed', warnings_failed, 'report', report_path) from meta.gate_runs where gate_run_id = %s",
             (gate[0],),
         ).fetchone()[0]
-        dbt_hash = _dbt_project_hash()
+        dbt_hash = dbt_project_hash()
         commit = git_commit()  # two git subprocesses: before the swap takes its locks, not while it holds them
         result = PublishResult("published", 0, current[0] if current else None, counts, overall)
 
@@ -340,7 +396,8 @@ def rollback(to_release: int | None = None, *, run_id: str | None = None) -> Pub
     return result
 
 
-def _dbt_project_hash() -> str:
+def dbt_project_hash() -> str:
+    """Hash of the dbt project's SQL, YAML and seeds (a release records the project it was built with)."""
     import hashlib
 
     from edu_wh.config import DBT_PROJECT_DIR

@@ -52,4 +52,11 @@ def build(ctx: GateContext) -> list[Check]:
     ]
 
 
-SUITE = Suite(name="published.scorecard", table="scorecard", layer="published", build=build, description=__doc__)
+SUITE = Suite(
+    name="published.scorecard",
+    table="scorecard",
+    layer="published",
+    build=build,
+    description=__doc__,
+    reads=("education_budget", "school_capacity", "comfortable_school"),
+)
