@@ -4,15 +4,20 @@ Runs when any ``raw.*`` asset is updated (an ingest DAG loaded new data) or when
 
 1. ``acquire_lock``: one build-and-publish at a time (a lease in ``meta.pipeline_lock``, shared
    with the ``backfill`` DAG; a lease older than its TTL, whose holder died, is taken over);
-2. ``reset_candidate``: an empty ``candidate`` schema, so nothing stale can be published;
-3. ``dbt``: a Cosmos task group builds seeds → staging → intermediate → marts → the published
-   contract tables into ``candidate``, each model followed by its dbt tests;
-4. ``gate``: Great Expectations suites on ``candidate``; a critical failure stops here and
-   ``published`` stays exactly as it was (the report goes to ``meta.gate_runs``, a file and the
-   failure notification);
-5. ``publish``: swap ``candidate`` into ``published`` in one transaction (or nothing, if the
+2. ``plan_build``: which sources got new or withdrawn batches since the current release. None (and
+   the same dbt project): everything below is skipped and nothing is published, in seconds;
+3. ``prepare_candidate``: an empty ``candidate`` schema, plus copies of the current release's
+   tables that nothing changed (an incremental build), so nothing stale can be published;
+4. ``dbt``: a Cosmos task group (``ExecutionMode.WATCHER``): one ``dbt build`` with threads of the
+   models downstream of the changed sources (``source:<source>.<table>+``; everything on a full
+   build) into ``candidate``; a sensor per model and per model's tests shows each result, and the
+   models carried over show as skipped;
+5. ``gate``: Great Expectations suites on the rebuilt tables, the changed sources' raw batches and
+   the cross-table checks; a critical failure stops here and ``published`` stays exactly as it was
+   (the report goes to ``meta.gate_runs``, a file and the failure notification);
+6. ``publish``: swap ``candidate`` into ``published`` in one transaction (or nothing, if the
    candidate equals the current release) and record the release;
-6. ``release_lock``: a teardown, so it always runs and a failure above still fails the run.
+7. ``release_lock``: a teardown, so it always runs and a failure above still fails the run.
 
 Publishes the asset ``published``.
 """

@@ -129,25 +129,39 @@ def build_ingest_dag(family: str, doc: str):
     return ingest()
 
 
-def build_release_chain(*, full_refresh: bool | str = False):
+def build_release_chain(*, full_refresh: bool | str = False, dbt_mode: str = "watcher"):
     """Wire, inside the current DAG, the one way a release is made (transform_publish, backfill):
 
-    ``acquire_lock`` → ``reset_candidate`` → ``dbt`` (Cosmos task group: seeds, models and their
-    tests into ``candidate``) → ``gate`` → ``publish`` → ``release_lock`` (a teardown of
-    ``acquire_lock``: it always runs, and a failure above still fails the run). ``reset_candidate``,
-    ``gate`` and ``publish`` first renew the lease (and stop if another run took it over).
+    ``acquire_lock`` → ``plan_build`` (what changed since the current release:
+    ``publication.build_plan``) → ``prepare_candidate`` (an empty ``candidate``, plus the unchanged
+    tables copied from the current release) → ``dbt`` (Cosmos task group: one ``dbt build`` of the
+    changed part into ``candidate``, a sensor per model and per model's tests) → ``gate`` (the
+    rebuilt tables, the changed sources, the cross-table checks) → ``publish`` → ``release_lock``
+    (a teardown of ``acquire_lock``: it always runs, and a failure above still fails the run).
+    ``prepare_candidate``, ``gate`` and ``publish`` first renew the lease.
 
-    ``full_refresh`` goes to every Cosmos dbt task (``dbt build --full-refresh`` rebuilds
-    incremental models); it is a template field of Cosmos' build operators, so a Jinja string such
-    as ``"{{ params.full_refresh }}"`` is rendered per run (Cosmos reads "True"/"False").
-    Returns ``(first, last)`` so callers can put tasks before the chain.
+    When no batch was loaded or withdrawn since the current release (and the dbt project is the
+    same), the plan is ``nothing``: everything after it is skipped, nothing is published, and the
+    ``published`` asset is not updated (so ``export_release`` does not run).
+
+    ``full_refresh`` (a bool or a Jinja string such as ``"{{ params.full_refresh }}"``, rendered per
+    run) asks for a full build with ``dbt build --full-refresh``. ``dbt_mode``: ``watcher`` (the
+    default) or ``build`` (one task per model, Cosmos TestBehavior.BUILD); see
+    ``orchestration.dbt_cosmos``. Returns ``(first, last)`` so callers can put tasks before the chain.
     """
     from airflow.sdk import task, teardown
     from cosmos import DbtTaskGroup
 
-    from orchestration.dbt_cosmos import DBT_TASK_FLAGS, apply_dbt_env, cosmos_configs
+    from orchestration.dbt_cosmos import (
+        DBT_TASK_FLAGS,
+        PLAN_TASK_ID,
+        apply_dbt_env,
+        cosmos_configs,
+        watcher_operator_args,
+        wire_watcher,
+    )
 
-    project, profile, render, execution = cosmos_configs()
+    project, profile, render, execution = cosmos_configs(dbt_mode)
 
     @task
     def acquire_lock(**context) -> None:
@@ -155,13 +169,23 @@ def build_release_chain(*, full_refresh: bool | str = False):
 
         acquire_pipeline_lock(context["run_id"])
 
-    @task
-    def reset_candidate(**context) -> None:
-        from edu_wh.lease import renew_pipeline_lock
-        from orchestration.tasks import drop_candidate
+    @task(task_id=PLAN_TASK_ID)
+    def plan_build(full=False, **context) -> dict:
+        from orchestration.tasks import plan_release_build
 
+        return plan_release_build(full=str(full).strip().lower() in {"true", "1"}, run_id=context["run_id"])
+
+    @task
+    def prepare_candidate(plan: dict, **context) -> dict:
+        from airflow.sdk.exceptions import AirflowSkipException
+
+        from edu_wh.lease import renew_pipeline_lock
+        from orchestration.tasks import prepare_candidate
+
+        if plan["mode"] == "nothing":
+            raise AirflowSkipException(f"nothing to build: {plan['reason']}")
         renew_pipeline_lock(context["run_id"])
-        drop_candidate()
+        return prepare_candidate(plan)
 
     dbt = DbtTaskGroup(
         group_id="dbt",
@@ -174,17 +198,23 @@ def build_release_chain(*, full_refresh: bool | str = False):
             "on_execute_callback": apply_dbt_env,
             "full_refresh": full_refresh,
             "dbt_cmd_flags": DBT_TASK_FLAGS,
+            **(watcher_operator_args() if dbt_mode == "watcher" else {}),
         },
         default_args={"retries": 0},
     )
 
-    @task(retries=0)
-    def gate(**context) -> dict:
+    # sensors of models the plan carried over end as skipped: the gate runs unless something failed
+    @task(retries=0, trigger_rule="none_failed")
+    def gate(plan: dict, **context) -> dict:
+        from airflow.sdk.exceptions import AirflowSkipException
+
         from edu_wh.lease import renew_pipeline_lock
         from orchestration.tasks import run_gate
 
+        if plan["mode"] == "nothing":
+            raise AirflowSkipException(f"nothing to check: {plan['reason']}")
         renew_pipeline_lock(context["run_id"])
-        return run_gate(context["run_id"])
+        return run_gate(context["run_id"], plan)
 
     @task(outlets=[PUBLISHED_ASSET])
     def publish(**context) -> dict:
@@ -202,7 +232,20 @@ def build_release_chain(*, full_refresh: bool | str = False):
 
     lock = acquire_lock()
     unlock = release_lock()
-    lock >> reset_candidate() >> dbt >> gate() >> publish() >> unlock
+    plan = plan_build(full=full_refresh)
+    lock >> plan
+    prepare_candidate(plan) >> dbt >> gate(plan) >> publish() >> unlock
+    if dbt_mode == "watcher":
+
+        @task(trigger_rule="all_done")
+        def dbt_build_finished(plan: dict) -> None:
+            """The producer's build is over (passed or failed): the sensors may read its results."""
+            from airflow.sdk.exceptions import AirflowSkipException
+
+            if plan["mode"] == "nothing":
+                raise AirflowSkipException(f"nothing was built: {plan['reason']}")
+
+        wire_watcher(dbt, dbt_build_finished(plan))
     # a teardown always runs, and does not decide the run's state: a failed gate fails the run
     unlock.as_teardown(setups=lock)
     return lock, unlock

@@ -12,10 +12,18 @@ def manifest_path():
     return settings().dbt_target_dir / "manifest.json"
 
 
-def cosmos_configs():
+#: how the release chain runs dbt: ``watcher`` (one ``dbt build`` with threads in a producer task,
+#: one sensor per model and per model's tests) or ``build`` (one ``dbt build`` task per model with its
+#: tests, TestBehavior.BUILD). Measured in ``make bench`` (benchmarks/dbt_modes.py); watcher is the default.
+DBT_MODES = ("watcher", "build")
+
+
+def cosmos_configs(mode: str = "watcher"):
     from cosmos import ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
     from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
 
+    if mode not in DBT_MODES:
+        raise ValueError(f"dbt mode {mode!r}: one of {', '.join(DBT_MODES)}")
     manifest = manifest_path()
     if not manifest.exists():
         raise FileNotFoundError(
@@ -31,18 +39,94 @@ def cosmos_configs():
         target_name="warehouse",
         profiles_yml_filepath=DBT_PROJECT_DIR / "profiles.yml",
     )
+    if mode == "build":
+        render = RenderConfig(
+            load_method=LoadMode.DBT_MANIFEST,
+            test_behavior=TestBehavior.BUILD,
+            emit_datasets=False,
+            # relationships tests have two parents: run them after both, as their own tasks
+            should_detach_multiple_parents_tests=True,
+        )
+        execution = ExecutionConfig(
+            execution_mode=ExecutionMode.LOCAL,
+            invocation_mode=InvocationMode.DBT_RUNNER,
+        )
+        return project, profile, render, execution
+    # watcher: the producer runs this run's selection as one `dbt build`; a sensor per model reports
+    # the model's result and one per model its tests' (a failure stays with the model that failed)
     render = RenderConfig(
         load_method=LoadMode.DBT_MANIFEST,
-        test_behavior=TestBehavior.BUILD,
+        test_behavior=TestBehavior.AFTER_EACH,
         emit_datasets=False,
-        # relationships tests have two parents: run them after both, as their own tasks
-        should_detach_multiple_parents_tests=True,
     )
     execution = ExecutionConfig(
-        execution_mode=ExecutionMode.LOCAL,
+        execution_mode=ExecutionMode.WATCHER,
         invocation_mode=InvocationMode.DBT_RUNNER,
+        setup_operator_args={"on_execute_callback": start_producer},
     )
     return project, profile, render, execution
+
+
+def watcher_operator_args() -> dict:
+    """Sensor arguments: the sensors start after the producer finished (``order_producer_first``),
+    so each reads its node's result at its first poke; no deferral, no waiting slot."""
+    return {"deferrable": False, "poke_interval": 1}
+
+
+def wire_watcher(group, finished) -> None:
+    """Order a watcher task group inside the release chain: producer → ``finished`` → every sensor.
+
+    ``finished`` runs once the producer is done, whether its build succeeded or failed
+    (``all_done``), and is skipped when the plan is ``nothing`` (the producer was skipped). Every
+    sensor runs after it with ``none_failed_min_one_success``:
+
+    * no sensor starts before the build it watches (Cosmos orders this for a DbtDag only; in a task
+      group a sensor could start, and under ``dag.test()`` block, first);
+    * a model rebuilt below a carried-over (skipped) model still reports its own result;
+    * a model whose build failed fails its own sensor, and the sensors below it are
+      ``upstream_failed``: the failure stays with the model that failed;
+    * when the plan is ``nothing`` every sensor is skipped; none falls back to running dbt itself.
+    """
+    tasks = list(group.iter_tasks())
+    producers = [t for t in tasks if t.task_id.endswith("dbt_producer_watcher")]
+    for producer in producers:
+        producer >> finished
+    for sensor in tasks:
+        if hasattr(sensor, "producer_task_id") and sensor not in producers:
+            sensor.trigger_rule = "none_failed_min_one_success"
+            finished >> sensor
+
+
+def start_producer(context) -> None:
+    """on_execute_callback of the watcher producer: this run's build plan (task ``plan_build``)
+    decides the selection; every model or seed outside it is reported skipped at once (with its
+    tests), so its sensors end as skipped: carried over from the current release, not rebuilt."""
+    from cosmos.operators._watcher.aggregation import get_tests_status_xcom_key
+    from cosmos.operators._watcher.state import get_status_xcom_key, safe_xcom_push
+
+    from publication.build_plan import BuildPlan, downstream, read_manifest
+
+    apply_dbt_env(context)
+    ti, producer = context["ti"], context["task"]
+    plan = BuildPlan.from_dict(ti.xcom_pull(task_ids=PLAN_TASK_ID))
+    if plan.mode != "incremental":
+        return
+    producer.select = plan.select_arg
+    manifest = read_manifest(manifest_path())
+    roots = [
+        uid
+        for uid, node in manifest["sources"].items()
+        if f"source:{node['source_name']}.{node['name']}+" in plan.select
+    ]
+    built = downstream(manifest, roots)
+    for uid, node in manifest["nodes"].items():
+        if node["resource_type"] in ("model", "seed", "snapshot") and uid not in built:
+            safe_xcom_push(ti, get_status_xcom_key(uid), {"status": "skipped", "outlet_uris": []})
+            safe_xcom_push(ti, get_tests_status_xcom_key(uid), "skipped")
+
+
+#: the task of the release chain whose return value is the build plan (publication.build_plan)
+PLAN_TASK_ID = "plan_build"
 
 
 #: flags of every Cosmos dbt task: no manifest.json / run_results.json per task (Cosmos reads dbt's

@@ -124,10 +124,40 @@ def drop_candidate() -> None:
         conn.execute("create schema candidate")
 
 
-def run_gate(run_id: str | None = None) -> dict:
-    from expectations.framework import run_gate as _run_gate
+def plan_release_build(*, full: bool = False, run_id: str | None = None) -> dict:
+    """What the next release rebuilds and carries over (``publication.build_plan``), as a dict for
+    XCom; recorded in ``meta.events`` (kind ``build_plan``)."""
+    from edu_wh.events import record_event
+    from edu_wh.warehouse import connect
+    from orchestration.dbt_cosmos import manifest_path
+    from publication.build_plan import plan_build, read_manifest
+    from publication.swap import dbt_project_hash
 
-    return _run_gate("candidate", run_id=run_id).summary()
+    manifest = read_manifest(manifest_path())
+    with connect("transformer", autocommit=True, application_name="edu-wh plan") as conn:
+        plan = plan_build(conn, manifest, full=full, dbt_project_hash=dbt_project_hash())
+        record_event(conn, "build_plan", plan.describe(), details=plan.as_dict(), run_id=run_id)
+    log.info(plan.describe())
+    return plan.as_dict()
+
+
+def prepare_candidate(plan: dict | None = None) -> dict[str, int]:
+    """An empty candidate, then (incremental plan) the unchanged tables copied from the current release."""
+    from publication.build_plan import BuildPlan
+    from publication.swap import carry_over
+
+    drop_candidate()
+    return carry_over(BuildPlan.from_dict(plan).carry_tables)
+
+
+def run_gate(run_id: str | None = None, plan: dict | None = None) -> dict:
+    """The gate on candidate; after an incremental plan, only what it rebuilt (and the cross-table checks)."""
+    from expectations.framework import run_gate as _run_gate
+    from publication.build_plan import BuildPlan
+
+    built = BuildPlan.from_dict(plan)
+    changed = (built.rebuild_tables, built.changed_sources) if built.mode == "incremental" else None
+    return _run_gate("candidate", run_id=run_id, changed=changed).summary()
 
 
 def publish_release(run_id: str | None = None) -> dict:

@@ -69,16 +69,23 @@ def test_a_rerun_reports_already_loaded_and_publishes_nothing_new(released_wareh
     stage_samples()
     for dag_id in ingest_dag_ids():
         assert run_dag(dagbag, dag_id).state == "success"
-    assert run_dag(dagbag, "transform_publish").state == "success"
+    run = run_dag(dagbag, "transform_publish")
+    assert run.state == "success"
+    # nothing was loaded or withdrawn: nothing is built, checked or published (and the asset
+    # 'published' is not updated, so export_release does not run again)
+    states = {ti.task_id: str(ti.state) for ti in run.get_task_instances()}
+    assert states["plan_build"] == "success" and states["release_lock"] == "success"
+    for task_id in ("prepare_candidate", "dbt.dbt_producer_watcher", "gate", "publish"):
+        assert states[task_id] == "skipped", (task_id, states[task_id])
     with psycopg.connect(released_warehouse) as conn:
         after = conn.execute("select release_id, content_hash from meta.releases where status = 'current'").fetchone()
         assert after == before
         assert conn.execute("select count(*) from meta.load_batches").fetchone()[0] == batches_before
         assert conn.execute("select count(*) from meta.releases").fetchone()[0] == 1
         message = conn.execute(
-            "select message from meta.events where kind = 'publish' order by event_id desc limit 1"
+            "select message from meta.events where kind = 'build_plan' order by event_id desc limit 1"
         ).fetchone()[0]
-        assert "nothing published" in message
+        assert message == "nothing to build: no batch was loaded or withdrawn since release 1"
 
 
 @pytest.mark.parametrize(

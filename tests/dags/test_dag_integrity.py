@@ -76,7 +76,7 @@ def test_the_dag_folder_parses_without_heavy_imports(dagbag):
 
 
 def test_backfill_and_transform_publish_share_one_release_chain(dagbag):
-    chain = {"acquire_lock", "reset_candidate", "gate", "publish", "release_lock"}
+    chain = {"acquire_lock", "plan_build", "prepare_candidate", "dbt_build_finished", "gate", "publish", "release_lock"}
     transform, backfill = dagbag.dags["transform_publish"], dagbag.dags["backfill"]
     dbt_tasks = {t for t in transform.task_ids if t.startswith("dbt.")}
     assert dbt_tasks and dbt_tasks == {t for t in backfill.task_ids if t.startswith("dbt.")}
@@ -84,7 +84,41 @@ def test_backfill_and_transform_publish_share_one_release_chain(dagbag):
     for dag in (transform, backfill):
         assert dag.get_task("release_lock").is_teardown
         assert dag.get_task("gate").downstream_task_ids == {"publish"}
-        assert "reset_candidate" in dag.get_task("acquire_lock").downstream_task_ids
+        assert "plan_build" in dag.get_task("acquire_lock").downstream_task_ids
+        assert dag.get_task("prepare_candidate").upstream_task_ids == {"plan_build"}
+
+
+def test_the_dbt_group_is_one_watched_build_and_a_sensor_per_model(dagbag):
+    """WATCHER: one producer runs dbt; every model and seed has a sensor, every model with tests a
+    test sensor; no sensor can start before the producer is done, and a skipped (carried-over) parent
+    does not skip the sensor of a model that was rebuilt."""
+    transform = dagbag.dags["transform_publish"]
+    dbt_tasks = [t for t in transform.tasks if t.task_id.startswith("dbt.")]
+    kinds = {type(t).__name__ for t in dbt_tasks}
+    assert kinds == {
+        "DbtProducerWatcherOperator",
+        "DbtRunWatcherOperator",
+        "DbtSeedWatcherOperator",
+        "DbtTestWatcherOperator",
+        "EmptyOperator",
+    }
+    producer = transform.get_task("dbt.dbt_producer_watcher")
+    assert producer.upstream_task_ids == {"prepare_candidate"}
+    assert transform.get_task("dbt_build_finished").upstream_task_ids == {"dbt.dbt_producer_watcher", "plan_build"}
+    assert transform.get_task("dbt_build_finished").trigger_rule == "all_done"
+    sensors = [
+        t
+        for t in dbt_tasks
+        if type(t).__name__.endswith(("RunWatcherOperator", "SeedWatcherOperator", "TestWatcherOperator"))
+    ]
+    # 50 models and 10 seeds in the project (dbt_project/models, dbt_project/seeds)
+    assert len([t for t in sensors if t.task_id.endswith(".run")]) == 50
+    assert len([t for t in sensors if t.task_id.endswith(".seed")]) == 10
+    for sensor in sensors:
+        assert "dbt_build_finished" in sensor.upstream_task_ids, sensor.task_id
+        assert sensor.trigger_rule == "none_failed_min_one_success", sensor.task_id
+        assert sensor.deferrable is False
+    assert transform.get_task("gate").trigger_rule == "none_failed"
 
 
 def test_backfill_is_manual_with_typed_params_and_templated_full_refresh(dagbag):
@@ -94,14 +128,13 @@ def test_backfill_is_manual_with_typed_params_and_templated_full_refresh(dagbag)
     assert set(params.keys()) == {"sources", "period_from", "period_to", "reload", "full_refresh"}
     assert params["reload"] is False and params["full_refresh"] is False and params["period_from"] is None
     assert "bns_dynamic" in params["sources"]
-    builds = [t for t in backfill.tasks if type(t).__name__ == "DbtBuildLocalOperator"]
-    # a reload implies --full-refresh
-    assert builds and {t.full_refresh for t in builds} == {"{{ params.full_refresh or params.reload }}"}
-    assert all("full_refresh" in t.template_fields for t in builds)
-    transform_builds = [
-        t for t in dagbag.dags["transform_publish"].tasks if type(t).__name__ == "DbtBuildLocalOperator"
-    ]
-    assert {t.full_refresh for t in transform_builds} == {False}
+    producer = backfill.get_task("dbt.dbt_producer_watcher")
+    # a reload implies --full-refresh, and a full build (the plan is asked for everything)
+    assert producer.full_refresh == "{{ params.full_refresh or params.reload }}"
+    assert "full_refresh" in producer.template_fields
+    assert backfill.get_task("plan_build").op_kwargs == {"full": "{{ params.full_refresh or params.reload }}"}
+    assert dagbag.dags["transform_publish"].get_task("dbt.dbt_producer_watcher").full_refresh is False
+    assert dagbag.dags["transform_publish"].get_task("plan_build").op_kwargs == {"full": False}
 
 
 def test_backfill_params_refuse_an_unknown_source_and_a_malformed_period(dagbag):

@@ -5,13 +5,15 @@ from __future__ import annotations
 import psycopg
 
 from edu_wh.config import settings
-from edu_wh.pipeline import dbt_command, drop_candidate
+from edu_wh.dbt_runner import dbt_command
+from edu_wh.hashes import content_hashes
 from expectations.framework import run_gate
 from ingest.bns_dynamic import SOURCE as BNS
 from ingest.kato import SOURCE as KATO
 from ingest.loader import load_file
+from orchestration.tasks import drop_candidate
 from publication.build_plan import changed_sources, plan_build, read_manifest
-from publication.swap import carry_over, content_hashes, dbt_project_hash, publish
+from publication.swap import carry_over, dbt_project_hash, publish
 from tests.conftest import SAMPLES
 
 SCHOOLS = SAMPLES / "bns" / "number_of_schools_by_region_2000-2023_ru.xlsx"
