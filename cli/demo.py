@@ -10,7 +10,15 @@
    ``EDU_WH_HOME/logs/demo-*.log``);
 5. print what the release contains and where its files and portal are.
 
-Run it again and every file reports "already loaded" and nothing new is published.
+Why ``dag.test()`` and not the scheduler: the DAGs, tasks and code are the ones the scheduler runs,
+but the scheduler, DAG processor, triggerer and API server (``make airflow``) need about 1 GiB and
+half a minute before the first task, and then start one process per task; ``dag.test()`` runs the
+same tasks one after the other in this process, and ends when the release is written. The path
+through the real scheduler is tested (``tests/reliability/test_scheduler_chain.py``) and measured
+(``make bench``).
+
+Run it again and every file reports "already loaded": the build plan finds nothing new, so dbt, the
+gate and the publish are skipped and the release stays as it was.
 """
 
 from __future__ import annotations
@@ -105,7 +113,10 @@ def run_demo(out, err) -> None:
     )
     build_manifest()
     log_path = cfg.home / "logs" / f"demo-{datetime.now(UTC):%Y%m%dT%H%M%S}.log"
-    out.print(f"[bold]airflow[/bold] running DAGs with dag.test(); task logs in {log_path}")
+    out.print(
+        f"[bold]airflow[/bold] running the DAGs in this process with dag.test() (the scheduler's tasks, one after "
+        f"the other, without starting the scheduler: `make airflow` runs that); task logs in {log_path}"
+    )
 
     def done(dag_id: str, state: str, seconds: float) -> None:
         colour = "green" if state == "success" else "red"

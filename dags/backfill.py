@@ -40,6 +40,7 @@ PERIOD = {"type": ["null", "string"], "pattern": r"^\d{4}([-/]\d{2})?$"}
     schedule=None,
     start_date=START_DATE,
     catchup=False,
+    is_paused_upon_creation=False,
     max_active_runs=1,
     default_args=DEFAULT_ARGS,
     on_failure_callback=notify_failure,

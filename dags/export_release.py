@@ -19,6 +19,7 @@ from orchestration.dags import DEFAULT_ARGS, PUBLISHED_ASSET, START_DATE, notify
     schedule=[PUBLISHED_ASSET],
     start_date=START_DATE,
     catchup=False,
+    is_paused_upon_creation=False,
     max_active_runs=1,
     default_args=DEFAULT_ARGS,
     on_failure_callback=notify_failure,

@@ -41,6 +41,7 @@ def _any(assets):
     schedule=_any(all_raw_assets()),
     start_date=START_DATE,
     catchup=False,
+    is_paused_upon_creation=False,
     max_active_runs=1,
     default_args={**DEFAULT_ARGS, "retries": 1},
     on_failure_callback=notify_failure,

@@ -82,6 +82,11 @@ ENV_VARS: list[tuple[str, str, str]] = [
         "`10800`",
         "Age after which the pipeline lease of a silent run counts as abandoned and may be taken over.",
     ),
+    (
+        "EDU_WH_LANDING_SCAN_SCHEDULE",
+        "`*/30 * * * *`",
+        "Cron schedule of the ingest DAGs that pick up landed files (the API sources keep their own).",
+    ),
     ("EDU_WH_DEBUG", "(unset)", "If set, `edu-wh` prints the traceback instead of a one-line error and hint."),
     ("AIRFLOW_HOME", "`$EDU_WH_HOME/airflow`", "Set by the CLI for local runs (SQLite metadata)."),
 ]

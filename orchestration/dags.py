@@ -38,7 +38,18 @@ SCHEDULES: dict[str, str] = {
     "egov": "0 3 * * *",  # daily, incremental on `modified`
     "budget": "0 4 2 * *",  # monthly execution reports, on the 2nd
 }
-LANDING_SCAN_SCHEDULE = "*/30 * * * *"
+LANDING_SCAN_SCHEDULE = "*/30 * * * *"  # EDU_WH_LANDING_SCAN_SCHEDULE overrides it
+
+#: DAGs that start unpaused when Airflow first sees them (``is_paused_upon_creation``): the path from
+#: a landed file to a release runs by itself. The API fetchers (egov, budget) call the publishers
+#: over the network, so they start paused until someone unpauses them where the network is there.
+PAUSED_AT_CREATION = {"ingest_egov", "ingest_budget"}
+
+
+def landing_scan_schedule() -> str:
+    import os
+
+    return os.environ.get("EDU_WH_LANDING_SCAN_SCHEDULE") or LANDING_SCAN_SCHEDULE
 
 
 def family_sources(family: str) -> list[str]:
@@ -79,7 +90,8 @@ def build_ingest_dag(family: str, doc: str):
 
     @dag(
         dag_id=f"ingest_{family}",
-        schedule=SCHEDULES.get(family, LANDING_SCAN_SCHEDULE),
+        schedule=SCHEDULES.get(family) or landing_scan_schedule(),
+        is_paused_upon_creation=f"ingest_{family}" in PAUSED_AT_CREATION,
         start_date=START_DATE,
         catchup=False,
         max_active_runs=1,

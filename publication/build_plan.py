@@ -81,9 +81,7 @@ def published_models(manifest: dict) -> dict[str, str]:
 
 def raw_sources(manifest: dict) -> dict[str, str]:
     """raw table name → dbt source unique_id (``source.<project>.<source>.<table>``)."""
-    return {
-        node["identifier"]: uid for uid, node in manifest["sources"].items() if node["schema"] == RAW_SCHEMA
-    }
+    return {node["identifier"]: uid for uid, node in manifest["sources"].items() if node["schema"] == RAW_SCHEMA}
 
 
 def downstream(manifest: dict, roots: list[str]) -> set[str]:
@@ -128,9 +126,7 @@ def plan_build(conn, manifest: dict, *, full: bool = False, dbt_project_hash: st
         )
     tables = published_models(manifest)
     if set(tables.values()) != set(table_hashes or {}):
-        return BuildPlan(
-            "full", f"the published tables differ from release {release_id}'s", current_release=release_id
-        )
+        return BuildPlan("full", f"the published tables differ from release {release_id}'s", current_release=release_id)
     loaded = conn.execute("select source, batch_id from meta.load_batches where status = 'loaded'").fetchall()
     changed = changed_sources(input_batches or [], loaded)
     if not changed:
@@ -155,7 +151,9 @@ def plan_build(conn, manifest: dict, *, full: bool = False, dbt_project_hash: st
         "incremental",
         f"new or withdrawn batches since release {release_id}",
         changed_sources=changed,
-        select=[f"source:{manifest['sources'][uid]['source_name']}.{manifest['sources'][uid]['name']}+" for uid in roots],
+        select=[
+            f"source:{manifest['sources'][uid]['source_name']}.{manifest['sources'][uid]['name']}+" for uid in roots
+        ],
         rebuild_tables=rebuild,
         carry_tables=sorted(set(tables.values()) - set(rebuild)),
         current_release=release_id,

@@ -184,7 +184,9 @@ def carry_over(tables: list[str], *, target: str = CANDIDATE) -> dict[str, int]:
                 (f'"{PUBLISHED}"."{table}"',),
             ).fetchall():
                 conn.execute(
-                    sql.SQL("alter table {} add constraint {} {}").format(dest, sql.Identifier(name), sql.SQL(definition))
+                    sql.SQL("alter table {} add constraint {} {}").format(
+                        dest, sql.Identifier(name), sql.SQL(definition)
+                    )
                 )
             for (definition,) in conn.execute(
                 "select pg_get_indexdef(i.indexrelid) from pg_index as i "

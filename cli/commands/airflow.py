@@ -69,8 +69,22 @@ def airflow_standalone(
     out.print(f"Airflow UI: http://127.0.0.1:{port}  (user admin; health: /api/v2/monitor/health)")
     out.print(f"admin password: in {home / PASSWORDS_FILE} once Airflow has started")
     out.print(f"landing folder: {cfg.landing_dir}/<source>/; logs: {home / 'logs'}; Ctrl-C stops Airflow")
+    out.print(pause_note())
     sys.stdout.flush()
     os.execvpe(sys.executable, [sys.executable, "-m", "airflow", "standalone"], env)
+
+
+def pause_note() -> str:
+    """Which DAGs run by themselves once Airflow has parsed them, and which wait to be unpaused."""
+    from orchestration.dags import FAMILIES, PAUSED_AT_CREATION, landing_scan_schedule
+
+    paused = sorted(PAUSED_AT_CREATION)
+    running = [f"ingest_{f}" for f in FAMILIES if f"ingest_{f}" not in PAUSED_AT_CREATION]
+    return (
+        f"unpaused when first parsed: {', '.join(running)} (scan the landing folder, {landing_scan_schedule()}), "
+        "transform_publish and export_release (on their assets), backfill (manual); "
+        f"paused: {', '.join(paused)} (they fetch from the publishers' APIs): unpause them where the network is there"
+    )
 
 
 def _secret(name: str) -> str:

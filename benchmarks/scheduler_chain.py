@@ -1,0 +1,172 @@
+"""The release chain through the real Airflow scheduler: landing → ingest → ``raw.*`` asset →
+``transform_publish`` → ``published`` asset → ``export_release``, with no manual trigger.
+
+:class:`LocalAirflow` starts ``edu-wh airflow-standalone`` (scheduler, DAG processor, triggerer and
+API server; LocalExecutor on SQLite) in its own ``EDU_WH_HOME`` with the landing scan every minute,
+and reads the runs from Airflow's metadata database. The scheduler test
+(``tests/reliability/test_scheduler_chain.py``) and ``make bench`` (:func:`run`) both use it.
+Only the standard library here: it runs under the test suite and the benchmark alike.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+#: a real BNS dynamic table (first delivery) and a real BNS bulletin (second delivery), data/samples/bns
+FIRST_DELIVERY = ("bns_dynamic", REPO / "data" / "samples" / "bns" / "number_of_schools_by_region_2000-2023_ru.xlsx")
+SECOND_DELIVERY = ("bns_bulletin", REPO / "data" / "samples" / "bns" / "education_organisations_finance_2022_kk.xls")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _at(text: str | None) -> float | None:
+    return datetime.fromisoformat(text).timestamp() if text else None
+
+
+class LocalAirflow:
+    """``edu-wh airflow-standalone`` in a subprocess (its own process group), stopped on exit."""
+
+    def __init__(self, home: Path, env: dict[str, str], *, scan_schedule: str = "* * * * *"):
+        self.home = home
+        self.port = free_port()
+        self.env = {k: v for k, v in env.items() if not k.startswith("AIRFLOW")}
+        self.env.update(
+            {
+                "EDU_WH_HOME": str(home),
+                "EDU_WH_LANDING_SCAN_SCHEDULE": scan_schedule,
+                # the log servers of the worker and triggerer: free ports, not another session's
+                "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
+                "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
+            }
+        )
+        self.log_path = home / "standalone.log"
+        self.db = home / "airflow" / "airflow.db"
+        self.proc: subprocess.Popen | None = None
+        self.started = 0.0
+
+    def __enter__(self) -> LocalAirflow:
+        self.home.mkdir(parents=True, exist_ok=True)
+        self._log = open(self.log_path, "w")  # noqa: SIM115 - closed in __exit__
+        self.started = time.time()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "cli", "airflow-standalone", "--port", str(self.port)],
+            env=self.env,
+            cwd=REPO,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(60)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(30)
+        self._log.close()
+
+    def output(self, chars: int = 4000) -> str:
+        return self.log_path.read_text(errors="replace")[-chars:]
+
+    def _query(self, query: str, params: tuple = ()) -> list[tuple]:
+        if not self.db.exists():
+            return []
+        try:
+            with sqlite3.connect(f"file:{self.db}?mode=ro", uri=True, timeout=10) as conn:
+                return conn.execute(query, params).fetchall()
+        except sqlite3.OperationalError:  # not migrated yet, or locked for longer than the timeout
+            return []
+
+    def runs(self, dag_id: str) -> list[dict]:
+        """Every run of ``dag_id``: run_id, run_type, state, start and end (epoch seconds)."""
+        rows = self._query(
+            "select run_id, run_type, state, start_date, end_date from dag_run where dag_id = ? order by id", (dag_id,)
+        )
+        return [{"run_id": r[0], "run_type": r[1], "state": r[2], "start": _at(r[3]), "end": _at(r[4])} for r in rows]
+
+    def task_states(self, dag_id: str, run_id: str) -> dict[str, str]:
+        rows = self._query("select task_id, state from task_instance where dag_id = ? and run_id = ?", (dag_id, run_id))
+        return {task_id: state for task_id, state in rows}
+
+    def wait_for(self, what: str, predicate: Callable[[], object], timeout: float, poll: float = 2.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc and self.proc.poll() is not None:
+                raise AssertionError(
+                    f"airflow standalone exited ({self.proc.returncode}) waiting for {what}: {self.output()}"
+                )
+            value = predicate()
+            if value:
+                return value
+            time.sleep(poll)
+        raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}; standalone log: {self.output()}")
+
+
+def land(landing_dir: Path, delivery: tuple[str, Path]) -> float:
+    """Copy a delivery into ``landing/<source>/`` (written aside, then renamed in); returns when."""
+    source, path = delivery
+    folder = landing_dir / source
+    folder.mkdir(parents=True, exist_ok=True)
+    partial = folder / f".{path.name}.part"
+    shutil.copyfile(path, partial)
+    partial.rename(folder / path.name)
+    return time.time()
+
+
+def finished(runs: list[dict], after: float = 0.0) -> list[dict]:
+    return [r for r in runs if r["state"] in {"success", "failed"} and (r["end"] or 0) >= after]
+
+
+def run_chain(workdir: Path, env: dict[str, str], landing_dir: Path, timeout: float = 900) -> dict:
+    """Land the first delivery, start Airflow, wait for its release; land the second, wait again.
+    Returns the figures (seconds) and the runs; raises AssertionError if a step does not happen."""
+    figures: dict[str, float] = {}
+    landed = land(landing_dir, FIRST_DELIVERY)
+    with LocalAirflow(workdir / "airflow-home", env) as airflow:
+        first = airflow.wait_for(
+            "export_release after the first delivery",
+            lambda: finished(airflow.runs("export_release")),
+            timeout,
+        )[0]
+        transform_1 = finished(airflow.runs("transform_publish"))[0]
+        ingest_1 = next(r for r in airflow.runs("ingest_bns") if r["state"] == "success")
+        figures["start_to_release_seconds"] = first["end"] - landed
+        figures["ingest_start_to_release_seconds"] = first["end"] - ingest_1["start"]
+        figures["transform_publish_full_seconds"] = transform_1["end"] - transform_1["start"]
+        landed_2 = land(landing_dir, SECOND_DELIVERY)
+        second = airflow.wait_for(
+            "export_release after the second delivery",
+            lambda: finished(airflow.runs("export_release"), after=landed_2),
+            timeout,
+        )[0]
+        transform_2 = finished(airflow.runs("transform_publish"), after=landed_2)[0]
+        figures["landing_to_release_seconds"] = second["end"] - landed_2
+        figures["transform_publish_incremental_seconds"] = transform_2["end"] - transform_2["start"]
+        return {
+            "figures": {k: round(v, 1) for k, v in figures.items()},
+            "runs": {d: airflow.runs(d) for d in ("ingest_bns", "transform_publish", "export_release")},
+            "tasks": {
+                "first": airflow.task_states("transform_publish", transform_1["run_id"]),
+                "second": airflow.task_states("transform_publish", transform_2["run_id"]),
+            },
+            "transform_runs": (transform_1["run_id"], transform_2["run_id"]),
+            "export_states": (first["state"], second["state"]),
+        }
