@@ -229,12 +229,12 @@ def build_release_chain(*, full_refresh: bool | str = False, dbt_mode: str = "wa
         return run_gate(context["run_id"], plan)
 
     @task(outlets=[PUBLISHED_ASSET])
-    def publish(**context) -> dict:
+    def publish(plan: dict, **context) -> dict:
         from edu_wh.lease import renew_pipeline_lock
         from orchestration.tasks import publish_release
 
         renew_pipeline_lock(context["run_id"])
-        return publish_release(context["run_id"])
+        return publish_release(context["run_id"], plan)
 
     @teardown
     def release_lock(**context) -> None:
@@ -246,7 +246,7 @@ def build_release_chain(*, full_refresh: bool | str = False, dbt_mode: str = "wa
     unlock = release_lock()
     plan = plan_build(full=full_refresh)
     lock >> plan
-    prepare_candidate(plan) >> dbt >> gate(plan) >> publish() >> unlock
+    prepare_candidate(plan) >> dbt >> gate(plan) >> publish(plan) >> unlock
     if dbt_mode == "watcher":
 
         @task(trigger_rule="all_done")

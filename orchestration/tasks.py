@@ -160,10 +160,11 @@ def run_gate(run_id: str | None = None, plan: dict | None = None) -> dict:
     return _run_gate("candidate", run_id=run_id, changed=changed).summary()
 
 
-def publish_release(run_id: str | None = None) -> dict:
+def publish_release(run_id: str | None = None, plan: dict | None = None) -> dict:
+    """Publish the gated candidate; with the build plan, the release records the batches it was planned from."""
     from publication.swap import publish
 
-    result = publish(run_id=run_id)
+    result = publish(run_id=run_id, input_batch_ids=(plan or {}).get("input_batch_ids"))
     return {
         "status": result.status,
         "release_id": result.release_id,

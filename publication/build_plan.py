@@ -35,6 +35,7 @@ class BuildPlan:
     rebuild_tables: list[str] = field(default_factory=list)  # candidate tables dbt builds
     carry_tables: list[str] = field(default_factory=list)  # candidate tables copied from the release
     current_release: int | None = None
+    input_batch_ids: list[int] = field(default_factory=list)  # the loaded batches the plan saw
 
     @property
     def select_arg(self) -> str | None:
@@ -109,40 +110,46 @@ def changed_sources(release_batches: list[dict], loaded: list[tuple[str, int]]) 
 
 
 def plan_build(conn, manifest: dict, *, full: bool = False, dbt_project_hash: str | None = None) -> BuildPlan:
-    """Decide the next build from the current release, the loaded batches and the manifest."""
+    """Decide the next build from the current release, the loaded batches and the manifest.
+
+    The plan keeps the ids of the batches loaded when it was made (``input_batch_ids``): the release
+    records those as its inputs, so a batch loaded while the build runs counts as new next time."""
     from ingest.registry import SOURCE_MODULES, get_source
 
+    loaded = conn.execute("select source, batch_id from meta.load_batches where status = 'loaded'").fetchall()
+    ids = sorted(int(batch_id) for _, batch_id in loaded)
     current = conn.execute(
         "select release_id, table_hashes, input_batches, dbt_project_hash from meta.releases where status = 'current'"
     ).fetchone()
     if current is None:
-        return BuildPlan("full", "there is no current release")
+        return BuildPlan("full", "there is no current release", input_batch_ids=ids)
     release_id, table_hashes, input_batches, release_dbt_hash = current
+
+    def full_build(reason: str, **more) -> BuildPlan:
+        return BuildPlan("full", reason, current_release=release_id, input_batch_ids=ids, **more)
+
     if full:
-        return BuildPlan("full", "a full build was asked for", current_release=release_id)
+        return full_build("a full build was asked for")
     if dbt_project_hash is not None and dbt_project_hash != release_dbt_hash:
-        return BuildPlan(
-            "full", f"the dbt project changed since release {release_id} was built", current_release=release_id
-        )
+        return full_build(f"the dbt project changed since release {release_id} was built")
     tables = published_models(manifest)
     if set(tables.values()) != set(table_hashes or {}):
-        return BuildPlan("full", f"the published tables differ from release {release_id}'s", current_release=release_id)
-    loaded = conn.execute("select source, batch_id from meta.load_batches where status = 'loaded'").fetchall()
+        return full_build(f"the published tables differ from release {release_id}'s")
     changed = changed_sources(input_batches or [], loaded)
     if not changed:
         return BuildPlan(
-            "nothing", f"no batch was loaded or withdrawn since release {release_id}", current_release=release_id
+            "nothing",
+            f"no batch was loaded or withdrawn since release {release_id}",
+            current_release=release_id,
+            input_batch_ids=ids,
         )
     by_raw_table = raw_sources(manifest)
     roots = []
     for name in changed:
         raw_table = get_source(name).raw_table.name if name in SOURCE_MODULES else None
         if raw_table not in by_raw_table:
-            return BuildPlan(
-                "full",
-                f"source {name} changed and no dbt source reads it as raw.{raw_table}",
-                changed_sources=changed,
-                current_release=release_id,
+            return full_build(
+                f"source {name} changed and no dbt source reads it as raw.{raw_table}", changed_sources=changed
             )
         roots.append(by_raw_table[raw_table])
     affected = downstream(manifest, roots)
@@ -157,4 +164,5 @@ def plan_build(conn, manifest: dict, *, full: bool = False, dbt_project_hash: st
         rebuild_tables=rebuild,
         carry_tables=sorted(set(tables.values()) - set(rebuild)),
         current_release=release_id,
+        input_batch_ids=ids,
     )

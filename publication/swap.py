@@ -209,7 +209,16 @@ def carry_over(tables: list[str], *, target: str = CANDIDATE) -> dict[str, int]:
     return copied
 
 
-def publish(*, gate_run_id: int | None = None, run_id: str | None = None, notes: str | None = None) -> PublishResult:
+def publish(
+    *,
+    gate_run_id: int | None = None,
+    run_id: str | None = None,
+    notes: str | None = None,
+    input_batch_ids: list[int] | None = None,
+) -> PublishResult:
+    """Swap the gated candidate in. ``input_batch_ids``: the batches the build was planned from (the
+    release chain's build plan); the release records these as its inputs. Without them, the batches
+    loaded now are recorded (a build by hand)."""
     cfg = settings()
     with connect("transformer", autocommit=True, application_name="edu-wh publish") as conn:
         if not conn.execute("select 1 from pg_namespace where nspname = %s", (CANDIDATE,)).fetchone():
@@ -250,7 +259,9 @@ def publish(*, gate_run_id: int | None = None, run_id: str | None = None, notes:
             dict(zip(("batch_id", "source", "source_file", "file_sha256", "is_synthetic"), r))
             for r in conn.execute(
                 "select batch_id, source, source_file, file_sha256, is_synthetic from meta.load_batches "
-                "where status = 'loaded' order by batch_id"
+                "where (%(ids)s::bigint[] is null and status = 'loaded') or batch_id = any(%(ids)s::bigint[]) "
+                "order by batch_id",
+                {"ids": input_batch_ids},
             ).fetchall()
         ]
         gate_summary = conn.execute(

@@ -111,12 +111,23 @@ def test_two_runs_at_once_both_succeed_one_after_the_other(two_runs_at_once):
         assert set(a) == set(b) == {"acquired", "released"}
         # the lease periods do not overlap: the second run took it only after the first let go
         assert a["acquired"] < a["released"] <= b["acquired"] < b["released"]
-        # and everything the second run built happened inside its own lease
+        # and each run planned (and the first built) inside its own lease
         gates = dict(conn.execute("select run_id, started_at from meta.gate_runs").fetchall())
-        assert a["acquired"] < gates[a_id] < a["released"] <= b["acquired"] < gates[b_id] < b["released"]
+        assert a["acquired"] < gates[a_id] < a["released"]
+        plans = {
+            run_id: (message, at)
+            for run_id, message, at in conn.execute(
+                "select run_id, message, at from meta.events where kind = 'build_plan'"
+            ).fetchall()
+        }
+        assert plans[a_id][0] == "full build: there is no current release"
+        assert b["acquired"] < plans[b_id][1] < b["released"]
+        # the second run found the inputs of release 1 unchanged: nothing built, checked or published
+        assert plans[b_id][0] == "nothing to build: no batch was loaded or withdrawn since release 1"
+        assert b_id not in gates
         publishes = dict(conn.execute("select run_id, message from meta.events where kind = 'publish'").fetchall())
         assert publishes[a_id].startswith("published release 1")
-        assert "nothing published" in publishes[b_id]  # the same inputs make the same release
+        assert b_id not in publishes
 
 
 def test_published_is_one_consistent_release_after_the_two_runs(two_runs_at_once):

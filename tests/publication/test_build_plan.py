@@ -8,6 +8,8 @@ from edu_wh.config import settings
 from edu_wh.dbt_runner import dbt_command
 from edu_wh.hashes import content_hashes
 from expectations.framework import run_gate
+from ingest.batches import withdraw_batch
+from ingest.bns_bulletin import SOURCE as BULLETIN_SOURCE
 from ingest.bns_dynamic import SOURCE as BNS
 from ingest.kato import SOURCE as KATO
 from ingest.loader import load_file
@@ -17,6 +19,7 @@ from publication.swap import carry_over, dbt_project_hash, publish
 from tests.conftest import SAMPLES
 
 SCHOOLS = SAMPLES / "bns" / "number_of_schools_by_region_2000-2023_ru.xlsx"
+BULLETIN = SAMPLES / "bns" / "education_organisations_finance_2022_kk.xls"
 
 
 def test_changed_sources_are_those_whose_loaded_batches_differ():
@@ -102,9 +105,15 @@ def test_an_incremental_release_equals_a_full_build_of_the_same_batches(warehous
     checked = {s.suite for s in gate.suites if not s.skipped}
     assert "published.school_counts" in checked and "raw.bns_dynamic" in checked
     assert "published.territories" not in checked and "raw.kato" not in checked
-    result = publish()
+    # a bulletin lands while the build runs: the release records only the batches the plan saw
+    bulletin = load_file(BULLETIN_SOURCE, BULLETIN)
+    result = publish(input_batch_ids=plan.input_batch_ids)
     assert result.status == "published"
     assert "school_counts" in result.changed_tables and "territories" not in result.changed_tables
+    with psycopg.connect(warehouse, autocommit=True) as conn:
+        late = plan_build(conn, manifest, dbt_project_hash=dbt_project_hash())
+    assert late.mode == "incremental" and late.changed_sources == ["bns_bulletin"], late.describe()
+    withdraw_batch(bulletin.batch_id, "test: back to the inputs of the release")
 
     # Then the release equals a full build of the same batches
     with psycopg.connect(warehouse, autocommit=True) as conn:
