@@ -110,10 +110,14 @@ class LocalAirflow:
             raise AssertionError(f"preparing Airflow failed: {prepared.stderr[-3000:]}")
         env = json.loads(line.removeprefix("ENV "))
         airflow = [sys.executable, "-m", "airflow"]
-        self._start([*airflow, "api-server", "--port", str(self.port)], env)
-        self.wait_for("the API server", self._healthy, timeout=300, poll=1.0)
-        for component in COMPONENTS:
-            self._start([*airflow, component], env)
+        try:
+            self._start([*airflow, "api-server", "--port", str(self.port)], env)
+            self.wait_for("the API server", self._healthy, timeout=300, poll=1.0)
+            for component in COMPONENTS:
+                self._start([*airflow, component], env)
+        except BaseException:
+            self.__exit__()
+            raise
         self.ready_seconds = time.time() - self.started
         return self
 
@@ -165,9 +169,10 @@ class LocalAirflow:
     def wait_for(self, what: str, predicate: Callable[[], object], timeout: float, poll: float = 2.0):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.proc and self.proc.poll() is not None:
+            dead = [p for p in self.procs if p.poll() is not None]
+            if dead:
                 raise AssertionError(
-                    f"airflow standalone exited ({self.proc.returncode}) waiting for {what}: {self.output()}"
+                    f"{dead[0].args[3]} exited ({dead[0].returncode}) waiting for {what}: {self.output()}"
                 )
             value = predicate()
             if value:

@@ -153,8 +153,9 @@ def build_release_chain(*, full_refresh: bool | str = False, dbt_mode: str = "wa
     ``prepare_candidate``, ``gate`` and ``publish`` first renew the lease.
 
     When no batch was loaded or withdrawn since the current release (and the dbt project is the
-    same), the plan is ``nothing``: everything after it is skipped, nothing is published, and the
-    ``published`` asset is not updated (so ``export_release`` does not run).
+    same), the plan is ``nothing``: ``anything_to_build`` (a short circuit) skips every task after
+    it at once, nothing is published, and the ``published`` asset is not updated (so
+    ``export_release`` does not run).
 
     ``full_refresh`` (a bool or a Jinja string such as ``"{{ params.full_refresh }}"``, rendered per
     run) asks for a full build with ``dbt build --full-refresh``. ``dbt_mode``: ``watcher`` (the
@@ -186,6 +187,12 @@ def build_release_chain(*, full_refresh: bool | str = False, dbt_mode: str = "wa
         from orchestration.tasks import plan_release_build
 
         return plan_release_build(full=str(full).strip().lower() in {"true", "1"}, run_id=context["run_id"])
+
+    # with nothing to build, every task after this one is skipped at once (not level by level down
+    # the dbt graph); the teardown release_lock still runs
+    @task.short_circuit
+    def anything_to_build(plan: dict) -> bool:
+        return plan["mode"] != "nothing"
 
     @task
     def prepare_candidate(plan: dict, **context) -> dict:
@@ -246,7 +253,7 @@ def build_release_chain(*, full_refresh: bool | str = False, dbt_mode: str = "wa
     unlock = release_lock()
     plan = plan_build(full=full_refresh)
     lock >> plan
-    prepare_candidate(plan) >> dbt >> gate(plan) >> publish(plan) >> unlock
+    anything_to_build(plan) >> prepare_candidate(plan) >> dbt >> gate(plan) >> publish(plan) >> unlock
     if dbt_mode == "watcher":
 
         @task(trigger_rule="all_done")

@@ -76,7 +76,16 @@ def test_the_dag_folder_parses_without_heavy_imports(dagbag):
 
 
 def test_backfill_and_transform_publish_share_one_release_chain(dagbag):
-    chain = {"acquire_lock", "plan_build", "prepare_candidate", "dbt_build_finished", "gate", "publish", "release_lock"}
+    chain = {
+        "acquire_lock",
+        "plan_build",
+        "anything_to_build",
+        "prepare_candidate",
+        "dbt_build_finished",
+        "gate",
+        "publish",
+        "release_lock",
+    }
     transform, backfill = dagbag.dags["transform_publish"], dagbag.dags["backfill"]
     dbt_tasks = {t for t in transform.task_ids if t.startswith("dbt.")}
     assert dbt_tasks and dbt_tasks == {t for t in backfill.task_ids if t.startswith("dbt.")}
@@ -85,7 +94,8 @@ def test_backfill_and_transform_publish_share_one_release_chain(dagbag):
         assert dag.get_task("release_lock").is_teardown
         assert dag.get_task("gate").downstream_task_ids == {"publish"}
         assert "plan_build" in dag.get_task("acquire_lock").downstream_task_ids
-        assert dag.get_task("prepare_candidate").upstream_task_ids == {"plan_build"}
+        assert dag.get_task("prepare_candidate").upstream_task_ids == {"plan_build", "anything_to_build"}
+        assert type(dag.get_task("anything_to_build")).__name__ == "_ShortCircuitDecoratedOperator"
 
 
 def test_the_dbt_group_is_one_watched_build_and_a_sensor_per_model(dagbag):
