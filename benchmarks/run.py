@@ -797,7 +797,7 @@ def run_scale(plan: Plan, server: Server, workdir: Path, scale: int) -> dict:
                 run["gate_expectations"] = gate.get("expectations")
                 run["gate_warnings_failed"] = gate.get("warnings_failed")
                 started = time.perf_counter()
-                result = publish(run_id=f"bench-{scale}-{r}")
+                result = publish(run_id=f"bench-{scale}-{r}", input_batch_ids=incr["plan"]["input_batch_ids"])
                 run["publish_seconds"] = rnd(time.perf_counter() - started, 3)
                 if result.status != "published":
                     raise RuntimeError(f"publish did not publish: {result.summary()}")
