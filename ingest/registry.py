@@ -42,7 +42,11 @@ SOURCES: dict[str, SourceEntry] = {
     ),
     # monthly execution reports, on the 2nd
     "budget": SourceEntry(
-        "ingest.budget", "budget", "open-budget execution reports (budget.egov.kz)", networked=True, schedule="0 4 2 * *"
+        "ingest.budget",
+        "budget",
+        "open-budget execution reports (budget.egov.kz)",
+        networked=True,
+        schedule="0 4 2 * *",
     ),
 }
 

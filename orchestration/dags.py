@@ -22,6 +22,7 @@ DEFAULT_ARGS = {
     "execution_timeout": timedelta(hours=2),
 }
 
+
 def ingest_families() -> dict[str, list[str]]:
     """Ingest DAG family → its sources, from ``ingest.registry.SOURCES`` (the one place a source is added)."""
     from ingest.registry import families
