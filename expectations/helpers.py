@@ -26,9 +26,12 @@ WHERE = "_batch_id, _source_file, _sheet, _row_number"  # the columns that locat
 
 
 def common_published_checks(
-    ctx: GateContext, table: str, *, key: list[str], kato_column: str = "kato_code", min_rows: int = 1
+    ctx: GateContext, table: str, *, kato_column: str = "kato_code", min_rows: int = 1
 ) -> list[Check]:
+    """Volume, grain (from the dbt manifest), keys not null and known territory codes."""
     import great_expectations.expectations as gxe
+
+    key = ctx.grain(table)
 
     checks = [
         Check(

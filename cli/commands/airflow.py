@@ -76,12 +76,12 @@ def airflow_standalone(
 
 def pause_note() -> str:
     """Which DAGs run by themselves once Airflow has parsed them, and which wait to be unpaused."""
-    from orchestration.dags import FAMILIES, PAUSED_AT_CREATION, landing_scan_schedule
+    from orchestration.dags import ingest_families, ingest_schedule, paused_at_creation
 
-    paused = sorted(PAUSED_AT_CREATION)
-    running = [f"ingest_{f}" for f in FAMILIES if f"ingest_{f}" not in PAUSED_AT_CREATION]
+    paused = [f"ingest_{f}" for f in ingest_families() if paused_at_creation(f)]
+    running = [f"ingest_{f} ({ingest_schedule(f)})" for f in ingest_families() if not paused_at_creation(f)]
     return (
-        f"unpaused when first parsed: {', '.join(running)} (scan the landing folder, {landing_scan_schedule()}), "
+        f"unpaused when first parsed: {', '.join(running)} (they scan the landing folder), "
         "transform_publish and export_release (on their assets), backfill (manual); "
         f"paused: {', '.join(paused)} (they fetch from the publishers' APIs): unpause them where the network is there"
     )
