@@ -210,6 +210,7 @@ def run_chain(workdir: Path, env: dict[str, str], landing_dir: Path, timeout: fl
         )[0]
         transform_1 = finished(airflow.runs("transform_publish"))[0]
         figures["first_landing_to_release_seconds"] = first["end"] - landed
+        print(f"scheduler chain: first release after {figures['first_landing_to_release_seconds']:.0f} s", flush=True)
         figures["transform_publish_full_seconds"] = transform_1["end"] - transform_1["start"]
         landed_2 = land(landing_dir, SECOND_DELIVERY)
         second = airflow.wait_for(

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from edu_wh.config import DAGS_DIR
+from edu_wh.config import DAGS_DIR, DBT_PROJECT_DIR
 
 #: checks of data, which a retry cannot change
 NO_RETRY = {"gate", "check_rejections"}
@@ -141,9 +141,11 @@ def test_the_dbt_group_is_one_watched_build_and_a_sensor_per_model(dagbag):
         for t in dbt_tasks
         if type(t).__name__.endswith(("RunWatcherOperator", "SeedWatcherOperator", "TestWatcherOperator"))
     ]
-    # 50 models and 10 seeds in the project (dbt_project/models, dbt_project/seeds)
-    assert len([t for t in sensors if t.task_id.endswith(".run")]) == 50
-    assert len([t for t in sensors if t.task_id.endswith(".seed")]) == 10
+    # one sensor per model file and per seed file of the project
+    models = list((DBT_PROJECT_DIR / "models").rglob("*.sql"))
+    seeds = list((DBT_PROJECT_DIR / "seeds").glob("*.csv"))
+    assert len([t for t in sensors if t.task_id.endswith(".run")]) == len(models)
+    assert len([t for t in sensors if t.task_id.endswith(".seed")]) == len(seeds)
     for sensor in sensors:
         assert "dbt_build_finished" in sensor.upstream_task_ids, sensor.task_id
         assert sensor.trigger_rule == "none_failed_min_one_success", sensor.task_id

@@ -11,7 +11,7 @@ import pytest
 
 from benchmarks.scheduler_chain import run_chain
 
-pytestmark = pytest.mark.reliability_long
+pytestmark = [pytest.mark.reliability_long, pytest.mark.timeout(4 * 3600)]
 
 
 @pytest.fixture(autouse=True)
