@@ -154,7 +154,7 @@ def test_a_dead_holders_lease_is_taken_over_after_its_ttl_and_not_before(warehou
         [
             sys.executable,
             "-c",
-            "import os, signal; from orchestration.tasks import acquire_pipeline_lock; "
+            "import os, signal; from edu_wh.lease import acquire_pipeline_lock; "
             "acquire_pipeline_lock('manual__dead'); os.kill(os.getpid(), signal.SIGKILL)",
         ],
         env=os.environ,
