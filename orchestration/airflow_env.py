@@ -45,6 +45,9 @@ def airflow_env() -> dict[str, str]:
         "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "False",
         "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
         "AIRFLOW__COSMOS__PROPAGATE_LOGS": "False",
+        # the watcher producer runs without retries (a second dbt build is never started by Airflow):
+        # no copy of all its XComs rewritten into a Variable after every dbt event
+        "AIRFLOW__COSMOS__ENABLE_WATCHER_RELIABLE_RETRY": "False",
         # Cosmos' cache (the partial-parse file its dbt tasks share) per installation, not /tmp/cosmos
         "AIRFLOW__COSMOS__CACHE_DIR": str(cfg.home / "cosmos"),
         "DO_NOT_TRACK": "1",
