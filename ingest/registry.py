@@ -14,6 +14,7 @@ SOURCE_MODULES: dict[str, str] = {
     "nedb": "ingest.nedb",
     "comfortable_school": "ingest.comfortable_school",
     "bns_bulletin": "ingest.bns_bulletin",
+    "bns": "ingest.bns.reader",
     "press": "ingest.press",
     "kato": "ingest.kato",
 }
