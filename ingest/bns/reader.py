@@ -79,11 +79,15 @@ def _block_path(table: Table, block: str | None) -> str | None:
     return " / ".join(parts) or None
 
 
-def _footnote(table: Table, marks: list[str | None]) -> str | None:
+def _footnote(table: Table, marks: list[str | None], period: Period | None = None) -> str | None:
+    """The footnote texts the marks of a cell point to (``*``, ``2)``, or ``2022*`` for a period ``2022*``)."""
     marks = [m for m in marks if m]
     if not marks:
         return None
-    texts = [f for f in table.footnotes for m in marks if f.startswith(m) or f.startswith(m.rstrip(")"))]
+    starts = [*marks, *[m.rstrip(")") for m in marks]]
+    if period is not None and period.footnote:
+        starts.append(period.label)
+    texts = [f for f in table.footnotes if any(f.startswith(s) for s in starts)]
     return " | ".join(dict.fromkeys(texts)) or " ".join(marks)
 
 
@@ -222,7 +226,9 @@ class BnsPublication(Source):
                             text,
                             value.value,
                             value.marker,
-                            _footnote(table, [territory.footnote, period.footnote if period else None, value.footnote]),
+                            _footnote(
+                                table, [territory.footnote, period.footnote if period else None, value.footnote], period
+                            ),
                             ref,
                             territory.language,
                         ),
