@@ -2,7 +2,7 @@
 
     python -m benchmarks.run [--quick] [--scales 1 10] [--repeat 3] [--out docs/BENCHMARKS.md]
 
-Six sections, every figure the median of ``--repeat`` runs, every ratio computed pair by pair
+Seven sections, every figure the median of ``--repeat`` runs, every ratio computed pair by pair
 within one run (then the median of the ratios), each with its target and PASS / MISS:
 
 1. **ingest**: rows/s of ``ingest.loader.load_file`` (source ``nedb``) against ``COPY FROM STDIN``
@@ -18,7 +18,9 @@ within one run (then the median of the ratios), each with its target and PASS / 
    scale, from ``publish()`` after each incremental build and from rollbacks between the releases;
 5. **airflow**: the DagBag import of ``dags/`` in a fresh process, and ``edu-wh demo`` end to end
    at scale 1 (a subprocess with its own ``EDU_WH_HOME`` and port, a fresh home per run);
-6. **queries**: analysts' queries on the published and marts tables of the largest scale.
+6. **queries**: analysts' queries on the published and marts tables of the largest scale;
+7. **hostile**: hostile workbooks (huge ranges, zip bomb, thousands of sheets, huge shared strings) read by
+   the generic BNS reader in a memory-limited process (``benchmarks/hostile_workbooks.py``).
 
 The benchmark starts its own embedded PostgreSQL in a temporary ``EDU_WH_HOME`` on a free port (or,
 with ``EDU_WH_DATABASE_URL`` set, creates databases ``edu_wh_bench_*`` on that server and drops
@@ -49,7 +51,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 REPO = Path(__file__).resolve().parents[1]
-SECTIONS = ("ingest", "memory", "dbt", "publish", "airflow", "queries")
+SECTIONS = ("ingest", "memory", "dbt", "publish", "airflow", "queries", "hostile")
 TITLES = {
     "ingest": "1. Ingest throughput: the NEDB loader against COPY, pandas.to_sql and dlt",
     "memory": "2. Peak memory of the loader",
@@ -57,6 +59,7 @@ TITLES = {
     "publish": "4. Publish: the schema swap",
     "airflow": "5. Airflow: DagBag import and the end-to-end demo",
     "queries": "6. Analyst queries on the published and marts tables",
+    "hostile": "7. Hostile workbooks: refused within 10 s and 300 MB",
 }
 
 
@@ -1341,6 +1344,12 @@ def _queries_md(s: dict) -> list[str]:
     return lines
 
 
+def _hostile_md(s: dict) -> list[str]:
+    from benchmarks.hostile_workbooks import markdown
+
+    return markdown(s)
+
+
 RENDERERS: dict[str, Callable[[dict], list[str]]] = {
     "ingest": _ingest_md,
     "memory": _memory_md,
@@ -1348,6 +1357,7 @@ RENDERERS: dict[str, Callable[[dict], list[str]]] = {
     "publish": _publish_md,
     "airflow": _airflow_md,
     "queries": _queries_md,
+    "hostile": _hostile_md,
 }
 
 
@@ -1447,6 +1457,10 @@ def main(argv: list[str] | None = None) -> int:
                 report["sections"][name]["section_seconds"] = round(time.perf_counter() - worlds_started, 1)
         if "airflow" in only:
             guarded(report, "airflow", lambda: run_airflow(plan, workdir, args.keep_workdir))
+        if "hostile" in only:
+            from benchmarks.hostile_workbooks import run as run_hostile
+
+            guarded(report, "hostile", lambda: run_hostile(workdir / "hostile"))
     finally:
         server.stop()
         report["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]

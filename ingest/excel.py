@@ -79,26 +79,40 @@ def read_workbook(stream: BinaryIO, filename: str) -> Iterator[Sheet]:
 
 
 def _read_xlsx(data: bytes, filename: str) -> Iterator[Sheet]:
-    import openpyxl
+    from openpyxl.reader.excel import ExcelReader
+    from openpyxl.styles.stylesheet import apply_stylesheet
     from openpyxl.worksheet._reader import WorkSheetParser
 
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             check_xlsx_archive(archive, filename)
-        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        # openpyxl's own steps of load_workbook, without building its worksheets: a read-only worksheet
+        # scans the whole sheet for its size when the <dimension> is missing, which doubles the reading
+        reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=False)
+        reader.read_manifest()
+        reader.read_strings()
+        reader.read_workbook()
+        apply_stylesheet(reader.archive, reader.wb)
+        parts = [
+            (sheet.name, rel.target)
+            for sheet, rel in reader.parser.find_sheets()
+            if rel.target in reader.valid_files and "chartsheet" not in rel.Type
+        ]
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
         raise SourceFormatError(filename, f"not a readable .xlsx workbook (truncated or corrupt: {exc})") from exc
+    wb = reader.wb
     try:
-        check_sheet_count(len(wb.worksheets), filename)
-        for ws in wb.worksheets:
+        check_sheet_count(len(parts), filename)
+        seen = 0
+        for title, part in parts:
             # the declared used range (<dimension>) is not trusted: only cells that hold a value count
-            budget = CellBudget(filename, ws.title)
+            budget = CellBudget(filename, title, previous=seen)
             cells: dict[int, list[tuple[int, str]]] = {}
             try:
-                with ws._get_source() as src:
+                with reader.archive.open(part) as src:
                     parser = WorkSheetParser(
                         src,
-                        ws._shared_strings,
+                        reader.shared_strings,
                         data_only=False,
                         epoch=wb.epoch,
                         date_formats=wb._date_formats,
@@ -113,10 +127,11 @@ def _read_xlsx(data: bytes, filename: str) -> Iterator[Sheet]:
                             budget.add(r, c)
                             cells.setdefault(r, []).append((c, text))
             except (zipfile.BadZipFile, OSError, EOFError) as exc:
-                raise SourceFormatError(filename, f"sheet {ws.title!r} is truncated or corrupt ({exc})") from exc
-            yield Sheet(ws.title, _dense(cells, budget.last_row))
+                raise SourceFormatError(filename, f"sheet {title!r} is truncated or corrupt ({exc})") from exc
+            seen = budget.cells
+            yield Sheet(title, _dense(cells, budget.last_row))
     finally:
-        wb.close()
+        reader.archive.close()
 
 
 def _dense(cells: dict[int, list[tuple[int, str]]], height: int) -> list[list[str | None]]:
@@ -158,12 +173,13 @@ def _read_xls(data: bytes, filename: str) -> Iterator[Sheet]:
         raise SourceFormatError(filename, f"not a readable .xls workbook (truncated or corrupt: {exc})") from exc
     try:
         check_sheet_count(book.nsheets, filename)
+        seen = 0
         for index in range(book.nsheets):
             try:
                 sheet = book.sheet_by_index(index)
             except unreadable as exc:
                 raise SourceFormatError(filename, f"sheet {index + 1} is truncated or corrupt ({exc})") from exc
-            budget = CellBudget(filename, sheet.name)
+            budget = CellBudget(filename, sheet.name, previous=seen)
             cells: dict[int, list[tuple[int, str]]] = {}
             for r in range(sheet.nrows):
                 for c in range(sheet.row_len(r)):
@@ -178,6 +194,7 @@ def _read_xls(data: bytes, filename: str) -> Iterator[Sheet]:
                         continue
                     budget.add(r, c)
                     cells.setdefault(r, []).append((c, text))
+            seen = budget.cells
             yield Sheet(sheet.name, _dense(cells, budget.last_row))
             book.unload_sheet(index)
     finally:

@@ -81,7 +81,7 @@ def classify_row(row: list[str | None], label_col: int) -> str:
         return "text"
     if label is None and not left:
         return "header"
-    if _is_period_row(right) and len(right) >= 3:
+    if len(right) >= 3 and parse_period(right[0][1]) and _is_period_row(right):
         return "header"
     if any(looks_numeric(v) for _, v in right):
         return "data"
