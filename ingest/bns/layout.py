@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from ingest.bns.periods import parse_period
 from ingest.bns.territory import candidates
 from ingest.bns.values import is_unit_text, looks_numeric
-from ingest.excel import Sheet
+from ingest.excel import Sheet, column_letter
 
 FOOTNOTE_START = re.compile(r"^\s*(\*+|\d{1,2}\)|\d{4}\*)")
 
@@ -168,7 +168,12 @@ def _column_labels(sheet: Sheet, header_rows: list[int], label_col: int) -> tupl
                 heads[c] = carried
             elif carried is not None and i < len(header_rows) - 1:
                 parts[c].append(carried)
-    return {c: " / ".join(p) for c, p in parts.items() if p}, heads
+    labels = {c: " / ".join(p) for c, p in parts.items() if p}
+    counts: dict[str, int] = {}
+    for label in labels.values():
+        counts[label] = counts.get(label, 0) + 1
+    # two columns with the same header text (a group heading the header rows do not carry) stay apart
+    return {c: (f"{t} [{column_letter(c)}]" if counts[t] > 1 else t) for c, t in labels.items()}, heads
 
 
 def finish_columns(sheet: Sheet, table: Table) -> None:
