@@ -24,7 +24,7 @@ DEFAULT_ARGS = {
 
 #: source family → the sources its ingest DAG loads (only registered sources are wired)
 FAMILIES: dict[str, list[str]] = {
-    "bns": ["bns_dynamic", "bns_bulletin"],
+    "bns": ["bns_dynamic", "bns_bulletin", "bns"],
     "press": ["press"],
     "reference": ["kato"],
     "nedb": ["nedb"],
