@@ -98,6 +98,8 @@ def find_tables(sheet: Sheet) -> list[Table]:
     block: str | None = None
     pending: str | None = None  # a heading between the column header and the first data row
     for r, kind in enumerate(kinds):
+        if kind == "text_wide" and (current is not None or header) and _is_territory(sheet.cell(r, label_col)):
+            kind = "data"  # a region whose cells hold no number: its values are checked, never dropped
         if kind == "header":
             if current is not None and current.rows:
                 current = None
@@ -136,6 +138,13 @@ def find_tables(sheet: Sheet) -> list[Table]:
     for table in tables:
         finish_columns(sheet, table)
     return [t for t in tables if t.rows and t.value_cols]
+
+
+def _is_territory(label: str | None) -> bool:
+    if not label:
+        return False
+    exact, cities = candidates(label)
+    return bool(exact or cities)
 
 
 def _start_table(sheet: Sheet, tables: list[Table], zone: list[int], header: list[int], label_col: int) -> Table:
