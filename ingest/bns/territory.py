@@ -4,9 +4,11 @@ Names come from the seeds and the classifier, never from a sample file:
 
 * ``seeds/territory_names.csv`` (ru, kk; the names the warehouse has always accepted),
 * ``seeds/territories.csv`` (``name_kk``, ``name_ru``, ``name_en`` of every territory it models),
-* ``seeds/bns_territory_spellings.csv`` (English region and city names, further spellings BNS uses),
-* the KATO classifier (``data/samples/reference/kato_2022-10-17_full_ru.csv``): every region and city of
-  regional significance (``Актобе Г.А.`` → ``Актобе``), so tables of all regions resolve, not only Almaty.
+* ``seeds/bns_territory_spellings.csv`` (English region names, the regional centres in Russian and
+  English with their KATO codes from the classifier of 17.10.2022, further spellings BNS uses),
+
+so tables of all regions and of all regional centres resolve, not only Almaty. A sample file never
+decides which codes are accepted.
 
 A label is cleaned before lookup: footnote marks glued to it are removed (``Туркестанская2)``,
 ``Туркестанская**``), spaces collapsed, and look-alike letters folded to the label's own script (a Latin
@@ -29,7 +31,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from ingest.territory_codes import KATO_CLASSIFIER, KATO_PATTERN, SEEDS_DIR
+from ingest.territory_codes import KATO_PATTERN, SEEDS_DIR
 
 KAZAKH_LETTERS = set("әғқңөұүһіӘҒҚҢӨҰҮҺІ")
 LATIN_TO_CYRILLIC = str.maketrans("AaBCcEeHKMOoPpTXxy", "АаВСсЕеНКМОоРрТХху")
@@ -120,17 +122,6 @@ def name_index() -> dict[str, tuple[Entry, ...]]:
         en = row.get("name_en") or ""
         if en.endswith(" Region"):
             add("en", en[: -len(" Region")], row["kato_code"])
-    if KATO_CLASSIFIER.exists():
-        with open(KATO_CLASSIFIER, encoding="utf-8-sig", newline="") as fh:
-            for row in csv.DictReader(fh, delimiter=";"):
-                code, name = row["code"], row["name"]
-                if row["parent_id"] == "0":
-                    add("ru", name, code)
-                    add("ru", re.sub(r"\s*(область|облысы)\s*", " ", name, flags=re.I).strip(), code)
-                elif name.endswith("Г.А."):
-                    levels.setdefault(code, "city_administration")
-                    add("ru", name, code)
-                    add("ru", name[: -len("Г.А.")].strip(), code)
     return {k: tuple(sorted(v, key=lambda e: (e.code, e.language))) for k, v in found.items()}
 
 
