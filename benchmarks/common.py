@@ -15,7 +15,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 REPO = Path(__file__).resolve().parents[1]
-SECTIONS = ("ingest", "memory", "dbt", "publish", "airflow", "queries")
+SECTIONS = ("ingest", "memory", "dbt", "publish", "airflow", "queries", "hostile")
 TITLES = {
     "ingest": "1. Ingest throughput: the NEDB loader against COPY, pandas.to_sql and dlt",
     "memory": "2. Peak memory of the loader",
@@ -23,6 +23,7 @@ TITLES = {
     "publish": "4. Publish: the schema swap",
     "airflow": "5. Airflow: DagBag import and the end-to-end demo",
     "queries": "6. Analyst queries on the published and marts tables",
+    "hostile": "7. Hostile workbooks: refused within 10 s and 300 MB",
 }
 
 

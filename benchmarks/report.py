@@ -269,6 +269,12 @@ def _queries_md(s: dict) -> list[str]:
     return lines
 
 
+def _hostile_md(s: dict) -> list[str]:
+    from benchmarks.hostile_workbooks import markdown
+
+    return markdown(s)
+
+
 RENDERERS: dict[str, Callable[[dict], list[str]]] = {
     "ingest": _ingest_md,
     "memory": _memory_md,
@@ -276,4 +282,5 @@ RENDERERS: dict[str, Callable[[dict], list[str]]] = {
     "publish": _publish_md,
     "airflow": _airflow_md,
     "queries": _queries_md,
+    "hostile": _hostile_md,
 }

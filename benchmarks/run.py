@@ -2,7 +2,7 @@
 
     python -m benchmarks.run [--quick] [--scales 1 10] [--repeat 3] [--out docs/BENCHMARKS.md]
 
-Six sections, every figure the median of ``--repeat`` runs, every ratio computed pair by pair
+Seven sections, every figure the median of ``--repeat`` runs, every ratio computed pair by pair
 within one run (then the median of the ratios), each with its target and PASS / MISS:
 
 1. **ingest**: rows/s of ``ingest.loader.load_file`` (source ``nedb``) against ``COPY FROM STDIN``
@@ -18,7 +18,9 @@ within one run (then the median of the ratios), each with its target and PASS / 
    scale, from ``publish()`` after each incremental build and from rollbacks between the releases;
 5. **airflow**: the DagBag import of ``dags/`` in a fresh process, and ``edu-wh demo`` end to end
    at scale 1 (a subprocess with its own ``EDU_WH_HOME`` and port, a fresh home per run);
-6. **queries**: analysts' queries on the published and marts tables of the largest scale.
+6. **queries**: analysts' queries on the published and marts tables of the largest scale;
+7. **hostile**: hostile workbooks (huge ranges, zip bomb, thousands of sheets, huge shared strings) read by
+   the generic BNS reader in a memory-limited process (``benchmarks/hostile_workbooks.py``).
 
 The benchmark starts its own embedded PostgreSQL in a temporary ``EDU_WH_HOME`` on a free port (or,
 with ``EDU_WH_DATABASE_URL`` set, creates databases ``edu_wh_bench_*`` on that server and drops
@@ -43,6 +45,7 @@ from pathlib import Path
 from benchmarks.airflow_demo import run_airflow
 from benchmarks.common import REPO, SECTIONS, Plan, Server, log, machine, scoped_env
 from benchmarks.dbt_publish import dbt_section, publish_section
+from benchmarks.hostile_workbooks import run as run_hostile
 from benchmarks.ingest_memory import IngestRuns, run_ingest, run_memory
 from benchmarks.queries import queries_section
 from benchmarks.report import render_markdown
@@ -144,6 +147,8 @@ def main(argv: list[str] | None = None) -> int:
                 report["sections"][name]["section_seconds"] = round(time.perf_counter() - worlds_started, 1)
         if "airflow" in only:
             guarded(report, "airflow", lambda: run_airflow(plan, workdir, args.keep_workdir))
+        if "hostile" in only:
+            guarded(report, "hostile", lambda: run_hostile(workdir / "hostile"))
     finally:
         server.stop()
         report["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]

@@ -323,6 +323,7 @@ def run_gate(
         checked_hash = _content_hash(conn, schema) if "published" in layers else None
         if every_suite and "raw" in layers:
             results.extend(_sources_without_a_suite(conn, suites))
+        results.extend(_rules_missing(conn))
         for suite in suites:
             suite_started = time.perf_counter()
             ctx = GateContext(
@@ -370,6 +371,31 @@ def run_gate(
     if raise_on_failure and not report.success:
         raise GateFailed(report)
     return report
+
+
+def _rules_missing(conn) -> list[CheckResult]:
+    """The checks apply dbt's rules as the SQL functions dbt creates in ``reference``
+    (macros/rule_functions.sql); before dbt ever ran there are none, and this says so once."""
+    present = conn.execute(
+        "select count(*) from pg_proc where pronamespace = to_regnamespace('reference')::oid"
+    ).fetchone()[0]
+    if present:
+        return []
+    return [
+        CheckResult(
+            suite="gate_preflight",
+            dataset="reference",
+            expectation="rule_functions_exist",
+            kwargs={},
+            severity="critical",
+            success=False,
+            observed={"functions_in_reference": 0},
+            protects="the rules the checks apply (reference.normalize_name, bns_value, …) exist: dbt creates them",
+            resolve="run dbt first (`edu-wh transform`, or `dbt seed`), which creates the rule functions and the "
+            "reference lists, then run the gate again",
+            layer="raw",
+        )
+    ]
 
 
 def _sources_without_a_suite(conn, suites: list[Suite]) -> list[CheckResult]:

@@ -30,6 +30,11 @@ class SourceEntry:
 SOURCES: dict[str, SourceEntry] = {
     "bns_dynamic": SourceEntry("ingest.bns_dynamic", "bns", "BNS dynamic tables (an indicator by region and period)"),
     "bns_bulletin": SourceEntry("ingest.bns_bulletin", "bns", "BNS bulletins (several tables, district rows)"),
+    "bns": SourceEntry(
+        "ingest.bns.reader",
+        "bns",
+        "any BNS publication (dynamic table or bulletin, ru/kk/en) read by the generic reader",
+    ),
     "press": SourceEntry("ingest.press", "press", "press articles of the akimats and news sites (ru/kk)"),
     "kato": SourceEntry("ingest.kato", "reference", "the KATO classifier of territories"),
     "nedb": SourceEntry("ingest.nedb", "nedb", "NEDB school-level extracts, one CSV per academic year"),

@@ -51,11 +51,13 @@ def landing_files(source_name: str) -> list[Path]:
 
 def quarantine_file(source_name: str, path: Path, reason: str) -> Path:
     """Move a refused file out of the landing folder, with its reason beside it."""
+    from ingest.loader import quarantine_target
+
     target_dir = settings().home / "quarantine" / source_name
     target_dir.mkdir(parents=True, exist_ok=True)
-    target = target_dir / path.name
+    target = quarantine_target(target_dir, path.name)  # a second file of the same name is kept too
     shutil.move(str(path), target)
-    (target_dir / (path.name + ".reason.txt")).write_text(reason + "\n", encoding="utf-8")
+    (target_dir / (target.name + ".reason.txt")).write_text(reason + "\n", encoding="utf-8")
     return target
 
 
@@ -65,18 +67,29 @@ def load_landing(
     """Load every file of one source waiting in ``landing/<source>/`` (or only ``paths``); refused
     files go to quarantine. ``reload``: load files again even if loaded before (the backfill DAG)."""
     from ingest.base import SourceFormatError
-    from ingest.loader import load_file
+    from ingest.loader import load_file, unaccepted_files
     from ingest.registry import get_source
 
     source = get_source(source_name)
     summary = LandingSummary(source_name)
+    if paths is None:  # nothing delivered is ignored: a file no reader takes is refused, naming the formats
+        for path, reason in unaccepted_files(source, settings().landing_dir / source_name):
+            moved = quarantine_file(source_name, path, reason)
+            summary.rejected.append({"file": path.name, "reason": reason, "moved_to": str(moved)})
+            log.error("REJECTED %s", reason)
     for path in landing_files(source_name) if paths is None else paths:
         try:
-            result = load_file(source, path, run_id=run_id, reload=reload)
+            result = load_file(source, path, run_id=run_id, reload=reload, retry_failed=False)
         except SourceFormatError as exc:
             moved = quarantine_file(source_name, path, str(exc))
             summary.rejected.append({"file": path.name, "reason": str(exc), "moved_to": str(moved)})
             log.error("REJECTED %s", exc)
+            continue
+        except Exception as exc:  # noqa: BLE001 - an unexpected error: the batch is marked failed by the loader
+            reason = f"{path.name}: unexpected error during the load ({type(exc).__name__}: {exc}); batch marked failed"
+            moved = quarantine_file(source_name, path, reason)
+            summary.rejected.append({"file": path.name, "reason": reason, "moved_to": str(moved)})
+            log.exception("FAILED %s", reason)
             continue
         if result.status == "already_loaded":
             summary.already_loaded.append(path.name)
