@@ -16,6 +16,7 @@ SOURCE_MODULES: dict[str, str] = {
     "bns_bulletin": "ingest.bns_bulletin",
     "press": "ingest.press",
     "kato": "ingest.kato",
+    "minfin": "ingest.minfin",
 }
 
 
