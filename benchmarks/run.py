@@ -208,6 +208,7 @@ class Server:
         import psycopg
 
         from edu_wh.bootstrap import bootstrap
+        from ingest.registry import all_sources
 
         name = self.prefix + suffix
         with self.admin() as conn:
@@ -215,7 +216,7 @@ class Server:
             conn.execute(f'create database "{name}"')
         self.created.append(name)
         with psycopg.connect(self.url(name)) as conn:
-            bootstrap(conn)
+            bootstrap(conn, all_sources())
             conn.commit()
         return self.url(name)
 
@@ -464,7 +465,7 @@ def budget_months(drop: Path) -> list[tuple[int, int]]:
 
 def load_world(drop: Path, budget_until: tuple[int, int]) -> None:
     """Samples, the drop's file sources, egov and budget (up to ``budget_until``) from the fakes."""
-    from edu_wh.samples import SAMPLE_FILES, SAMPLES_DIR
+    from cli.samples import SAMPLE_FILES, SAMPLES_DIR
     from ingest.loader import load_file
     from ingest.registry import get_source
 
@@ -479,12 +480,12 @@ def load_world(drop: Path, budget_until: tuple[int, int]) -> None:
 
 
 def fetch_and_load(drop: Path, source: str, *, until: tuple[int, int] | None = None) -> list[dict]:
-    from edu_wh.commands.publishers import fake_publishers
     from edu_wh.config import settings
-    from edu_wh.pipeline import load_landing
     from ingest.budget.source import BudgetSource
+    from ingest.fake_publishers import fake_publishers
     from ingest.loader import SYNTHETIC_MARKER
     from ingest.registry import get_source
+    from orchestration.tasks import load_landing
 
     landing = settings().landing_dir
     landing.mkdir(parents=True, exist_ok=True)
@@ -510,7 +511,8 @@ def next_month(year: int, month: int, n: int = 1) -> tuple[int, int]:
 def timed_dbt(args: list[str]) -> dict:
     """``edu-wh transform``: an empty candidate schema, then dbt; returns seconds and run_results figures."""
     from edu_wh.config import settings
-    from edu_wh.pipeline import dbt_command, drop_candidate
+    from edu_wh.dbt_runner import dbt_command
+    from orchestration.tasks import drop_candidate
 
     drop_candidate()
     unanalyzed = raw_tables_without_statistics()
@@ -734,8 +736,9 @@ def table_sizes() -> dict[str, int]:
 def run_scale(plan: Plan, server: Server, workdir: Path, scale: int) -> dict:
     """Load a world at ``scale`` (holding back the last ``repeat`` budget months), then per run:
     full build, one more month, incremental build, gate, publish; then rollbacks; then queries."""
-    from edu_wh.pipeline import build_manifest, run_gate
+    from edu_wh.dbt_runner import build_manifest
     from ingest.synth.drop import write_drop
+    from orchestration.tasks import run_gate
     from publication.swap import publish, rollback
 
     base = workdir / f"scale-{scale}"
@@ -964,7 +967,7 @@ def queries_section(scales: dict[int, dict]) -> dict:
 _DAGBAG_PROBE = """
 import json, os, sys, time
 started_process = time.perf_counter()
-from edu_wh.airflow_env import apply_airflow_env
+from orchestration.airflow_env import apply_airflow_env
 apply_airflow_env()
 import airflow.sdk
 from airflow.dag_processing.dagbag import DagBag
@@ -980,8 +983,8 @@ DEMO_LINE = re.compile(r"^\s+(\w+)\s+(success|failed|upstream_failed|running|que
 
 
 def run_airflow(plan: Plan, workdir: Path, keep: bool = False) -> dict:
-    from edu_wh.airflow_env import apply_airflow_env, migrate_metadata_db
-    from edu_wh.pipeline import build_manifest
+    from edu_wh.dbt_runner import build_manifest
+    from orchestration.airflow_env import apply_airflow_env, migrate_metadata_db
 
     apply_airflow_env()
     build_manifest()
@@ -1066,12 +1069,12 @@ def run_demo_once(workdir: Path, r: int, keep: bool = False) -> dict:
     started = time.perf_counter()
     try:
         out = subprocess.run(
-            [sys.executable, "-m", "edu_wh", "demo"], capture_output=True, text=True, env=env, cwd=REPO,
+            [sys.executable, "-m", "cli", "demo"], capture_output=True, text=True, env=env, cwd=REPO,
             timeout=1800, check=False,
         )  # fmt: skip
         seconds = time.perf_counter() - started
     finally:
-        subprocess.run([sys.executable, "-m", "edu_wh", "down"], capture_output=True, env=env, cwd=REPO, check=False)
+        subprocess.run([sys.executable, "-m", "cli", "down"], capture_output=True, env=env, cwd=REPO, check=False)
     (workdir / f"demo-{r}.log").write_text(out.stdout + out.stderr, encoding="utf-8")
     dags = {m.group(1): float(m.group(3)) for m in DEMO_LINE.finditer(out.stdout)}
     result = {"ok": out.returncode == 0, "seconds": rnd(seconds, 1), "dags": dags}
@@ -1285,7 +1288,7 @@ def _publish_md(s: dict) -> list[str]:
 def _airflow_md(s: dict) -> list[str]:
     files = ", ".join(f"{f} {t}" for f, t in sorted(s["files_seconds"].items(), key=lambda kv: -(kv[1] or 0)))
     lines = [
-        f"**DagBag**: a fresh interpreter applies `edu_wh.airflow_env.apply_airflow_env()`, imports Airflow, then "
+        f"**DagBag**: a fresh interpreter applies `orchestration.airflow_env.apply_airflow_env()`, imports Airflow, then "
         f"fills `DagBag(dags/)` ({s['dags']} DAGs, Cosmos rendering from the dbt manifest); the figure is the "
         f"DagBag fill (what the DAG processor pays per parse), median of {len(s['dagbag_runs'])} runs "
         f"({', '.join(fmt(x, 3) for x in s['dagbag_runs'])} s). The whole process took "

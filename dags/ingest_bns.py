@@ -7,6 +7,6 @@ Publishes the assets ``raw.bns_dynamic`` / ``raw.bns_bulletin`` when new data wa
 schedules ``transform_publish``.
 """
 
-from edu_wh.orchestration import build_ingest_dag
+from orchestration.dags import build_ingest_dag
 
 ingest_bns = build_ingest_dag("bns", __doc__)

@@ -9,6 +9,6 @@ SHA-256). Publishes the asset ``raw.budget`` when new data was loaded, which sch
 ``transform_publish``.
 """
 
-from edu_wh.orchestration import build_ingest_dag
+from orchestration.dags import build_ingest_dag
 
 ingest_budget = build_ingest_dag("budget", __doc__)

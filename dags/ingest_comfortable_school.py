@@ -9,6 +9,6 @@ fails the run once the good files are in. Publishes the asset ``raw.comfortable_
 data was loaded, which schedules ``transform_publish``.
 """
 
-from edu_wh.orchestration import build_ingest_dag
+from orchestration.dags import build_ingest_dag
 
 ingest_comfortable_school = build_ingest_dag("comfortable_school", __doc__)

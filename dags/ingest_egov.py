@@ -9,6 +9,6 @@ schedules ``transform_publish``. The API key comes from ``EDU_WH_EGOV_API_KEY`` 
 connection ``egov_open_data``.
 """
 
-from edu_wh.orchestration import build_ingest_dag
+from orchestration.dags import build_ingest_dag
 
 ingest_egov = build_ingest_dag("egov", __doc__)

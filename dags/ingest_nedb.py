@@ -9,6 +9,6 @@ the good files are in. Publishes the asset ``raw.nedb`` when new data was loaded
 ``transform_publish``.
 """
 
-from edu_wh.orchestration import build_ingest_dag
+from orchestration.dags import build_ingest_dag
 
 ingest_nedb = build_ingest_dag("nedb", __doc__)

@@ -8,6 +8,6 @@ data was loaded, which schedules ``transform_publish`` (claims are matched to th
 in staging).
 """
 
-from edu_wh.orchestration import build_ingest_dag
+from orchestration.dags import build_ingest_dag
 
 ingest_press = build_ingest_dag("press", __doc__)

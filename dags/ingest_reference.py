@@ -7,6 +7,6 @@ once the good files are in. Publishes the asset ``raw.kato`` when new data was l
 schedules ``transform_publish``.
 """
 
-from edu_wh.orchestration import build_ingest_dag
+from orchestration.dags import build_ingest_dag
 
 ingest_reference = build_ingest_dag("reference", __doc__)

@@ -12,7 +12,7 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
-from expectations.framework import CheckResult, GateReport, SuiteRun, now_utc
+from expectations.results import CheckResult, GateReport, SuiteRun, now_utc
 
 LAYER_TITLES = {
     "raw": "Raw deliveries (schema `raw`: the publishers' files the build reads)",

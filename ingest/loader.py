@@ -18,7 +18,6 @@ with the reason; any other error as ``failed``. Either way the caller gets the e
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import time
 from collections.abc import Callable
@@ -29,6 +28,7 @@ import psycopg
 from psycopg import sql
 
 from edu_wh.config import settings
+from edu_wh.events import record_event
 from edu_wh.warehouse import connect
 from ingest.base import CsvChunk, ParseReport, Rejected, Row, Source, SourceFormatError
 
@@ -296,12 +296,11 @@ def _load_batch(
                         display, drop, hint="if the smaller delivery is genuine, load it with --allow-volume-drop"
                     )
                 # the gate's volume check honours the same acceptance (edu-wh batches accept writes it too)
-                cur.execute(
-                    "insert into meta.events (kind, message, details) values ('batch_accepted', %s, %s)",
-                    (
-                        f"batch {batch_id}: volume drop accepted at load (--allow-volume-drop)",
-                        json.dumps({"batch_id": batch_id, "reason": f"loaded with --allow-volume-drop: {drop}"}),
-                    ),
+                record_event(
+                    cur.connection,
+                    "batch_accepted",
+                    f"batch {batch_id}: volume drop accepted at load (--allow-volume-drop)",
+                    details={"batch_id": batch_id, "reason": f"loaded with --allow-volume-drop: {drop}"},
                 )
         result.notes = report.notes
         if supersedes:

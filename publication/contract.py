@@ -196,7 +196,7 @@ def load_manifest(path: Path | None = None) -> dict:
     """The dbt manifest; built with ``dbt parse`` (no database access) if it is not there yet."""
     path = path or manifest_path()
     if not path.exists():
-        from edu_wh.pipeline import build_manifest
+        from edu_wh.dbt_runner import build_manifest
 
         path = build_manifest()
     try:

@@ -19,7 +19,7 @@ HEAVY = {"psycopg", "psycopg2", "great_expectations", "pandas", "numpy", "pyarro
 
 _PROBE = """
 import json, os, sys, time
-from edu_wh.airflow_env import apply_airflow_env
+from orchestration.airflow_env import apply_airflow_env
 apply_airflow_env()
 from airflow.dag_processing.dagbag import DagBag
 before = set(sys.modules)

@@ -9,13 +9,14 @@ import openpyxl
 import psycopg
 import pytest
 
-from edu_wh.commands.batches import withdraw_batch
-from edu_wh.pipeline import dbt_command, drop_candidate, load_landing
-from edu_wh.samples import SAMPLE_FILES, stage_samples
+from cli.samples import SAMPLE_FILES, stage_samples
+from edu_wh.dbt_runner import dbt_command
 from expectations.framework import GateFailed, discover_suites
 from expectations.framework import run_gate as run_full_gate
+from ingest.batches import withdraw_batch
 from ingest.bns_dynamic import SOURCE as BNS
 from ingest.loader import load_file
+from orchestration.tasks import drop_candidate, load_landing
 from publication.swap import publish
 from tests.conftest import SAMPLES
 from tests.expectations.conftest import assert_passes, gate

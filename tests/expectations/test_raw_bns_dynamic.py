@@ -5,8 +5,8 @@ from __future__ import annotations
 import openpyxl
 import psycopg
 
-from edu_wh.commands.batches import accept_batch, withdraw_batch
 from expectations.suites.raw_bns_dynamic import SUITE
+from ingest.batches import accept_batch, withdraw_batch
 from ingest.bns_dynamic import SOURCE
 from ingest.loader import load_file
 from tests.conftest import SAMPLES

@@ -183,8 +183,9 @@ def test_reports_of_one_publisher_are_one_stream():
 
 def test_reports_load_once_and_staging_rebuilds_the_register(db):
     from edu_wh.config import settings
-    from edu_wh.pipeline import dbt_command, load_landing
+    from edu_wh.dbt_runner import dbt_command
     from ingest.synth.drop import write_drop
+    from orchestration.tasks import load_landing
 
     # Given the rendered reports in landing (a synthetic drop), loaded twice
     write_drop(settings().landing_dir, 1, 2023, sources=["comfortable_school"])

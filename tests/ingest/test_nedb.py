@@ -313,7 +313,7 @@ def test_a_refused_file_leaves_nothing(db, tmp_path):
 
 
 def build_staging(db) -> None:
-    from edu_wh.pipeline import dbt_command
+    from edu_wh.dbt_runner import dbt_command
 
     db.execute(f'grant temporary on database "{db.info.dbname}" to edu_wh_transformer')
     dbt_command(["build", "-s", "+stg_nedb__school_years", "--vars", "{edu_wh_unit_tests: true}"])
@@ -321,8 +321,8 @@ def build_staging(db) -> None:
 
 def test_a_synthetic_drop_reproduces_the_seed_figures_in_staging(db, warehouse, tmp_path):
     from edu_wh.config import settings
-    from edu_wh.pipeline import load_landing
     from ingest.synth.drop import write_drop
+    from orchestration.tasks import load_landing
 
     # Given a scale-1 drop written straight into landing, and loaded through the landing scan
     write_drop(settings().landing_dir, 1, 2023, sources=["nedb"])

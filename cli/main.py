@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from cli.console import err, out
 from edu_wh.errors import UserError
 
 app = typer.Typer(
@@ -25,8 +25,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="Education statistics warehouse for Almaty city and Almaty oblast.",
 )
-err = Console(stderr=True, soft_wrap=True)
-out = Console(soft_wrap=True)
 
 
 def _setup_logging(verbose: bool = False) -> None:
@@ -47,10 +45,11 @@ def up() -> None:
     """Start the embedded warehouse (if not running) and create schemas, roles and tables."""
     from edu_wh.bootstrap import bootstrap
     from edu_wh.warehouse import connect, ensure_warehouse
+    from ingest.registry import all_sources
 
     cfg = ensure_warehouse()
     with connect() as conn:
-        bootstrap(conn)
+        bootstrap(conn, all_sources())
         conn.commit()
     out.print(f"warehouse ready at {cfg.redacted_url()}")
 
@@ -117,7 +116,7 @@ def ingest(
     from edu_wh.bootstrap import bootstrap
     from edu_wh.warehouse import connect
     from ingest.loader import load_file
-    from ingest.registry import get_source
+    from ingest.registry import all_sources, get_source
 
     src = get_source(source)
     if not path.exists():
@@ -132,7 +131,7 @@ def ingest(
     if not files:
         raise UserError(f"{path}: no files matching {', '.join(src.file_patterns)}")
     with connect() as conn:
-        bootstrap(conn)
+        bootstrap(conn, all_sources())
         conn.commit()
     failures = 0
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=err, transient=True) as progress:
@@ -198,7 +197,7 @@ def query(
 @app.command()
 def manifest() -> None:
     """Build the dbt manifest Cosmos renders the DAGs from (dbt parse; no database access)."""
-    from edu_wh.pipeline import build_manifest
+    from edu_wh.dbt_runner import build_manifest
 
     out.print(f"manifest written to {build_manifest()}")
 
@@ -206,7 +205,9 @@ def manifest() -> None:
 @app.command()
 def transform() -> None:
     """dbt build into the candidate schema (what the transform_publish DAG's dbt group does)."""
-    from edu_wh.pipeline import dbt_command, drop_candidate, pipeline_lease
+    from edu_wh.dbt_runner import dbt_command
+    from edu_wh.lease import pipeline_lease
+    from orchestration.tasks import drop_candidate
 
     with pipeline_lease("transform"):
         drop_candidate()
@@ -216,7 +217,8 @@ def transform() -> None:
 @app.command()
 def gate() -> None:
     """Run the Great Expectations gate on the candidate schema."""
-    from edu_wh.pipeline import pipeline_lease, run_gate
+    from edu_wh.lease import pipeline_lease
+    from orchestration.tasks import run_gate
 
     with pipeline_lease("gate") as run_id:
         summary = run_gate(run_id)
@@ -229,7 +231,7 @@ def gate() -> None:
 @app.command()
 def publish() -> None:
     """Swap the checked candidate into published (nothing happens if it equals the current release)."""
-    from edu_wh.pipeline import pipeline_lease
+    from edu_wh.lease import pipeline_lease
     from publication.swap import publish as _publish
 
     with pipeline_lease("publish") as run_id:
@@ -241,7 +243,7 @@ def rollback(
     to: Annotated[int | None, typer.Option("--to", help="Release id (default: the previous one).")] = None,
 ) -> None:
     """Make a previous release current again."""
-    from edu_wh.pipeline import pipeline_lease
+    from edu_wh.lease import pipeline_lease
     from publication.swap import rollback as _rollback
 
     with pipeline_lease("rollback"):
@@ -267,7 +269,7 @@ def releases() -> None:
 @app.command()
 def unlock() -> None:
     """Release the pipeline lease held by a run that is known to be dead."""
-    from edu_wh.pipeline import release_pipeline_lock
+    from edu_wh.lease import release_pipeline_lock
 
     out.print("lock released" if release_pipeline_lock(force=True) else "no lock was held")
 
@@ -278,23 +280,22 @@ def unlock() -> None:
 @app.command()
 def demo() -> None:
     """Run the pipeline through Airflow on the embedded sample and publish a release."""
-    from edu_wh.demo import run_demo
+    from cli.demo import run_demo
 
     run_demo(out, err)
 
 
-def _register_command_modules() -> None:
-    """Commands of other areas live in edu_wh/commands/<area>.py and register themselves on `app`."""
-    import importlib
-    import pkgutil
+def register_commands(target: typer.Typer) -> None:
+    """The commands of other areas, registered explicitly: each module in cli/commands/ has its own
+    ``app`` (a Typer) whose commands and groups are added here. Adding a module means adding it here."""
+    from cli.commands import airflow, batches, publishers, release, synth
 
-    import edu_wh.commands as pkg
+    for module in (airflow, batches, publishers, release, synth):
+        target.registered_commands.extend(module.app.registered_commands)
+        target.registered_groups.extend(module.app.registered_groups)
 
-    for info in pkgutil.iter_modules(pkg.__path__):
-        importlib.import_module(f"{pkg.__name__}.{info.name}")
 
-
-_register_command_modules()
+register_commands(app)
 
 
 def run() -> None:

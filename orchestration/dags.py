@@ -96,7 +96,7 @@ def build_ingest_dag(family: str, doc: str):
             def load(source_name: str = source_name, **context) -> dict:
                 from airflow.sdk.exceptions import AirflowSkipException
 
-                from edu_wh.pipeline import load_landing
+                from orchestration.tasks import load_landing
 
                 summary = load_landing(source_name, run_id=context["run_id"])
                 if not summary.new_data and not summary.rejected:
@@ -107,7 +107,7 @@ def build_ingest_dag(family: str, doc: str):
 
                 @task(task_id=f"fetch_{source_name}")
                 def fetch(source_name: str = source_name, **context) -> list[str]:
-                    from edu_wh.pipeline import fetch_source
+                    from orchestration.tasks import fetch_source
 
                     return fetch_source(source_name, run_id=context["run_id"])
 
@@ -120,7 +120,7 @@ def build_ingest_dag(family: str, doc: str):
         # a refused file stays refused: retrying cannot help, and would delay the failure notice
         @task(trigger_rule="none_failed", retries=0)
         def check_rejections(summaries: list) -> None:
-            from edu_wh.pipeline import raise_for_rejections
+            from orchestration.tasks import raise_for_rejections
 
             raise_for_rejections([s for s in summaries if s])
 
@@ -145,19 +145,20 @@ def build_release_chain(*, full_refresh: bool | str = False):
     from airflow.sdk import task, teardown
     from cosmos import DbtTaskGroup
 
-    from edu_wh.dbt_cosmos import DBT_TASK_FLAGS, apply_dbt_env, cosmos_configs
+    from orchestration.dbt_cosmos import DBT_TASK_FLAGS, apply_dbt_env, cosmos_configs
 
     project, profile, render, execution = cosmos_configs()
 
     @task
     def acquire_lock(**context) -> None:
-        from edu_wh.pipeline import acquire_pipeline_lock
+        from edu_wh.lease import acquire_pipeline_lock
 
         acquire_pipeline_lock(context["run_id"])
 
     @task
     def reset_candidate(**context) -> None:
-        from edu_wh.pipeline import drop_candidate, renew_pipeline_lock
+        from edu_wh.lease import renew_pipeline_lock
+        from orchestration.tasks import drop_candidate
 
         renew_pipeline_lock(context["run_id"])
         drop_candidate()
@@ -179,21 +180,23 @@ def build_release_chain(*, full_refresh: bool | str = False):
 
     @task(retries=0)
     def gate(**context) -> dict:
-        from edu_wh.pipeline import renew_pipeline_lock, run_gate
+        from edu_wh.lease import renew_pipeline_lock
+        from orchestration.tasks import run_gate
 
         renew_pipeline_lock(context["run_id"])
         return run_gate(context["run_id"])
 
     @task(outlets=[PUBLISHED_ASSET])
     def publish(**context) -> dict:
-        from edu_wh.pipeline import publish_release, renew_pipeline_lock
+        from edu_wh.lease import renew_pipeline_lock
+        from orchestration.tasks import publish_release
 
         renew_pipeline_lock(context["run_id"])
         return publish_release(context["run_id"])
 
     @teardown
     def release_lock(**context) -> None:
-        from edu_wh.pipeline import release_pipeline_lock
+        from edu_wh.lease import release_pipeline_lock
 
         release_pipeline_lock(context["run_id"])
 
@@ -212,7 +215,7 @@ def _networked_sources() -> list[str]:
 
 
 def notify_failure(context) -> None:
-    """on_failure_callback: log always; webhook / e-mail when configured (edu_wh.notify)."""
-    from edu_wh.notify import notify_task_failure
+    """on_failure_callback: log always; webhook / e-mail when configured (orchestration.notify)."""
+    from orchestration.notify import notify_task_failure
 
     notify_task_failure(context)

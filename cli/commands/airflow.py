@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from edu_wh.cli import app, out
+from cli.console import out
 
 #: the simple auth manager writes the generated admin password here (inside AIRFLOW_HOME)
 PASSWORDS_FILE = "simple_auth_manager_passwords.json.generated"
@@ -19,7 +19,7 @@ PASSWORDS_FILE = "simple_auth_manager_passwords.json.generated"
 
 def standalone_env(port: int) -> dict[str, str]:
     """The environment ``airflow standalone`` runs with: the project's local settings, 127.0.0.1 only."""
-    from edu_wh.airflow_env import apply_airflow_env
+    from orchestration.airflow_env import apply_airflow_env
 
     env = apply_airflow_env()
     os.environ.update(
@@ -39,6 +39,9 @@ def standalone_env(port: int) -> dict[str, str]:
     return {**env, **os.environ}
 
 
+app = typer.Typer()
+
+
 @app.command("airflow-standalone")
 def airflow_standalone(
     port: Annotated[int, typer.Option(help="Port of the Airflow UI and API on 127.0.0.1.")] = 8080,
@@ -48,15 +51,16 @@ def airflow_standalone(
     Starts the embedded warehouse if needed and bootstraps it, builds the dbt manifest, migrates
     the local Airflow metadata DB, then runs ``airflow standalone`` in this process (Ctrl-C stops it).
     """
-    from edu_wh.airflow_env import migrate_metadata_db
     from edu_wh.bootstrap import bootstrap
-    from edu_wh.pipeline import build_manifest
+    from edu_wh.dbt_runner import build_manifest
     from edu_wh.warehouse import connect, ensure_warehouse
+    from ingest.registry import all_sources
+    from orchestration.airflow_env import migrate_metadata_db
 
     env = standalone_env(port)
     cfg = ensure_warehouse()
     with connect() as conn:
-        bootstrap(conn)
+        bootstrap(conn, all_sources())
         conn.commit()
     out.print(f"warehouse ready at {cfg.redacted_url()}")
     out.print(f"dbt manifest: {build_manifest()}")

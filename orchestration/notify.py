@@ -21,7 +21,7 @@ from email.message import EmailMessage
 
 from edu_wh.config import settings
 
-log = logging.getLogger("edu_wh.notify")
+log = logging.getLogger("orchestration.notify")
 
 #: failing checks listed in the short text (all of them are in ``failed_checks`` and the report)
 TEXT_CHECKS = 10

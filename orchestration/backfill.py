@@ -29,7 +29,7 @@ from pathlib import Path
 
 from edu_wh.errors import UserError
 
-log = logging.getLogger("edu_wh.backfill")
+log = logging.getLogger("orchestration.backfill")
 
 _DASHES = str.maketrans({"–": "-", "—": "-", "‒": "-", "−": "-"})
 _YEAR = r"(?:19|20)\d{2}"
@@ -108,7 +108,7 @@ class Selection:
 
 def select_files(source_name: str, period_from: str | None = None, period_to: str | None = None) -> Selection:
     """The landing files of one source whose declared period overlaps the window."""
-    from edu_wh.pipeline import landing_files
+    from orchestration.tasks import landing_files
 
     selection = Selection(source_name)
     files = landing_files(source_name)
@@ -157,7 +157,7 @@ def backfill_source(
     run_id: str | None = None,
 ) -> dict:
     """Load (or with ``reload``, load again) the selected landing files of one source."""
-    from edu_wh.pipeline import load_landing
+    from orchestration.tasks import load_landing
 
     selection = select_files(source_name, period_from, period_to)
     for skipped in selection.skipped:

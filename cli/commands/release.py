@@ -6,8 +6,10 @@ from typing import Annotated
 
 import typer
 
-from edu_wh.cli import app, out
+from cli.console import out
 from edu_wh.errors import UserError
+
+app = typer.Typer()
 
 
 @app.command()

@@ -47,14 +47,14 @@ def captured_output(path: Path):
 
 
 def ingest_dag_ids() -> list[str]:
-    from edu_wh.orchestration import FAMILIES
+    from orchestration.dags import FAMILIES
 
     return [f"ingest_{family}" for family in FAMILIES]
 
 
 def run_dags(dag_ids: list[str], log_path: Path, *, conf: dict | None = None, on_done=None) -> dict[str, str]:
     """Run DAGs one after the other with dag.test(); returns dag_id → final state."""
-    from edu_wh.airflow_env import apply_airflow_env, migrate_metadata_db
+    from orchestration.airflow_env import apply_airflow_env, migrate_metadata_db
 
     apply_airflow_env()
     migrate_metadata_db()
@@ -81,18 +81,19 @@ def run_dags(dag_ids: list[str], log_path: Path, *, conf: dict | None = None, on
 
 
 def run_demo(out, err) -> None:
-    from edu_wh.airflow_env import apply_airflow_env
+    from cli.samples import ensure_synthetic_drop, publisher_fixtures, stage_samples, stage_synthetic
     from edu_wh.bootstrap import bootstrap
-    from edu_wh.commands.publishers import fake_publishers
-    from edu_wh.pipeline import build_manifest
-    from edu_wh.samples import ensure_synthetic_drop, publisher_fixtures, stage_samples, stage_synthetic
+    from edu_wh.dbt_runner import build_manifest
     from edu_wh.warehouse import connect, ensure_warehouse
+    from ingest.fake_publishers import fake_publishers
+    from ingest.registry import all_sources
+    from orchestration.airflow_env import apply_airflow_env
 
     apply_airflow_env()  # before anything imports airflow
     started = time.perf_counter()
     cfg = ensure_warehouse()
     with connect() as conn:
-        bootstrap(conn)
+        bootstrap(conn, all_sources())
         conn.commit()
     out.print(f"[bold]warehouse[/bold] {cfg.redacted_url()}")
     staged = stage_samples()

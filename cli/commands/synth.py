@@ -7,7 +7,9 @@ from typing import Annotated
 
 import typer
 
-from edu_wh.cli import app, err, out
+from cli.console import err, out
+
+app = typer.Typer()
 
 
 @app.command()
