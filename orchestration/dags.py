@@ -31,6 +31,7 @@ FAMILIES: dict[str, list[str]] = {
     "comfortable_school": ["comfortable_school"],
     "egov": ["egov"],
     "budget": ["budget"],
+    "minfin": ["minfin"],
 }
 
 #: the publisher's cadence: APIs are polled, files are picked up when they land (a cheap scan)

@@ -88,7 +88,8 @@ def split_sample(folder: Path) -> tuple[Path, Path]:
 
 def test_two_deliveries_extend_the_series_revise_a_month_and_duplicate_nothing(db):
     from edu_wh.config import settings
-    from edu_wh.pipeline import dbt_command, load_landing
+    from edu_wh.dbt_runner import dbt_command
+    from orchestration.tasks import load_landing
 
     folder = settings().landing_dir / "minfin"
     folder.mkdir(parents=True)
@@ -149,3 +150,23 @@ def test_two_deliveries_extend_the_series_revise_a_month_and_duplicate_nothing(d
     assert months["ALM 2022-10-01"] is None and months["ALA 2019-09-01"] is None
     assert months["ALM 2022-11-01"] == Decimal("32042219559.18000000")
     assert months["ALA 2013-01-01"] == Decimal("2251443349.80000000")
+
+
+def test_the_ingest_minfin_dag_loads_the_real_series_through_airflow(db, dagbag):
+    import shutil
+
+    from edu_wh.config import settings
+    from tests.conftest import run_dag
+
+    # Given the real series in landing (as `make demo` stages it)
+    folder = settings().landing_dir / "minfin"
+    folder.mkdir(parents=True)
+    shutil.copyfile(SAMPLE, folder / SAMPLE.name)
+    # When the DAG runs
+    run = run_dag(dagbag, "ingest_minfin")
+    # Then the file is one real (not synthetic) batch of 291 rows, the newest edition December 2023
+    assert run.state == "success"
+    assert db.execute(
+        "select count(*), sum(rows_loaded), bool_or(is_synthetic), max(period)::text from meta.load_batches "
+        "where source = 'minfin' and status = 'loaded'"
+    ).fetchone() == (1, 291, False, "2023-12-01")
