@@ -135,6 +135,7 @@ def test_press_claims_are_listed_under_headline_figures_with_the_warehouse_verdi
     ]
 
 
+@pytest.fixture
 def served(scenario):
     from publication.portal.server import make_server
 
