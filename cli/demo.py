@@ -47,9 +47,9 @@ def captured_output(path: Path):
 
 
 def ingest_dag_ids() -> list[str]:
-    from orchestration.dags import FAMILIES
+    from orchestration.dags import ingest_families
 
-    return [f"ingest_{family}" for family in FAMILIES]
+    return [f"ingest_{family}" for family in ingest_families()]
 
 
 def run_dags(dag_ids: list[str], log_path: Path, *, conf: dict | None = None, on_done=None) -> dict[str, str]:

@@ -35,6 +35,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from edu_wh.config import settings
+from edu_wh.errors import UserError
 from expectations.results import BatchInfo, CheckResult, GateFailed, GateReport, SuiteRun, now_utc  # noqa: F401
 
 log = logging.getLogger("edu_wh.gate")
@@ -64,6 +65,7 @@ class GateContext:
     layer: str = "published"
     batches: list[BatchInfo] = field(default_factory=list)
     reference_schema: str = "reference"
+    _grains: dict[str, tuple[str, ...]] | None = field(default=None, repr=False)
 
     def scalar(self, query: str, params: tuple = ()) -> Any:
         row = self.conn.execute(query, params).fetchone()
@@ -79,6 +81,21 @@ class GateContext:
     @property
     def batch_ids(self) -> list[int]:
         return [b.batch_id for b in self.batches]
+
+    def grain(self, table: str) -> list[str]:
+        """The published table's grain as the dbt model declares it (``meta.grain``), read from the
+        manifest: the gate never keeps its own list of key columns."""
+        from edu_wh.dbt_runner import published_grains
+
+        if self._grains is None:
+            self._grains = published_grains()
+        grain = self._grains.get(table)
+        if not grain:
+            raise UserError(
+                f"the dbt model of published.{table} declares no grain (meta.grain)",
+                hint="declare it in dbt_project/models/published/_published__models.yml and rebuild the manifest",
+            )
+        return list(grain)
 
     def batch_list_sql(self, *, newest_only: bool = False) -> str:
         """The batch ids as a SQL list, e.g. ``(12, 15)`` (ids are integers from meta); ``newest_only``:
@@ -274,6 +291,7 @@ def run_gate(
     _quiet_gx()  # again: importing GX created its loggers at INFO
 
     cfg = settings()
+    every_suite = suites is None
     if suites is None:
         suites = discover_suites(layer)
         if layer == "raw":
@@ -289,6 +307,9 @@ def run_gate(
     with connect("transformer", autocommit=True, application_name="edu-wh gate") as conn:
         previous = _published_row_counts(conn)
         checked_hash = _content_hash(conn, schema) if "published" in layers else None
+        if every_suite and "raw" in layers:
+            results.extend(_sources_without_a_suite(conn, suites))
+        results.extend(_rules_missing(conn))
         for suite in suites:
             suite_started = time.perf_counter()
             ctx = GateContext(
@@ -333,6 +354,58 @@ def run_gate(
     if raise_on_failure and not report.success:
         raise GateFailed(report)
     return report
+
+
+def _rules_missing(conn) -> list[CheckResult]:
+    """The checks apply dbt's rules as the SQL functions dbt creates in ``reference``
+    (macros/rule_functions.sql); before dbt ever ran there are none, and this says so once."""
+    present = conn.execute(
+        "select count(*) from pg_proc where pronamespace = to_regnamespace('reference')::oid"
+    ).fetchone()[0]
+    if present:
+        return []
+    return [
+        CheckResult(
+            suite="gate_preflight",
+            dataset="reference",
+            expectation="rule_functions_exist",
+            kwargs={},
+            severity="critical",
+            success=False,
+            observed={"functions_in_reference": 0},
+            protects="the rules the checks apply (reference.normalize_name, bns_value, …) exist: dbt creates them",
+            resolve="run dbt first (`edu-wh transform`, or `dbt seed`), which creates the rule functions and the "
+            "reference lists, then run the gate again",
+            layer="raw",
+        )
+    ]
+
+
+def _sources_without_a_suite(conn, suites: list[Suite]) -> list[CheckResult]:
+    """A source with loaded batches but no raw suite would reach the build unchecked: a critical
+    failure naming it, so adding a source without its suite can never pass the gate."""
+    covered = {s.source for s in suites if s.layer == "raw" and s.source}
+    rows = conn.execute(
+        "select source, count(*) from meta.load_batches where status = 'loaded' group by source order by source"
+    ).fetchall()
+    return [
+        CheckResult(
+            suite="gate_coverage",
+            dataset=f"raw ({source})",
+            expectation="raw_suite_exists",
+            kwargs={"source": source},
+            severity="critical",
+            success=False,
+            observed={"loaded_batches": batches},
+            protects=f"every loaded source is checked before publication: {source} has {batches} loaded "
+            "batch(es) and no raw suite",
+            resolve=f"add expectations/suites/raw_{source}.py (copy the suite of a similar source), or withdraw "
+            "the batches (edu-wh batches withdraw)",
+            layer="raw",
+        )
+        for source, batches in rows
+        if source not in covered
+    ]
 
 
 def _run_suite(gx, context, datasource, suite: Suite, ctx: GateContext, dataset: str) -> list[CheckResult]:

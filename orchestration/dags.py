@@ -22,30 +22,16 @@ DEFAULT_ARGS = {
     "execution_timeout": timedelta(hours=2),
 }
 
-#: source family → the sources its ingest DAG loads (only registered sources are wired)
-FAMILIES: dict[str, list[str]] = {
-    "bns": ["bns_dynamic", "bns_bulletin"],
-    "press": ["press"],
-    "reference": ["kato"],
-    "nedb": ["nedb"],
-    "comfortable_school": ["comfortable_school"],
-    "egov": ["egov"],
-    "budget": ["budget"],
-    "minfin": ["minfin"],
-}
 
-#: the publisher's cadence: APIs are polled, files are picked up when they land (a cheap scan)
-SCHEDULES: dict[str, str] = {
-    "egov": "0 3 * * *",  # daily, incremental on `modified`
-    "budget": "0 4 2 * *",  # monthly execution reports, on the 2nd
-}
-LANDING_SCAN_SCHEDULE = "*/30 * * * *"
+def ingest_families() -> dict[str, list[str]]:
+    """Ingest DAG family → its sources, from ``ingest.registry.SOURCES`` (the one place a source is added)."""
+    from ingest.registry import families
+
+    return families()
 
 
 def family_sources(family: str) -> list[str]:
-    from ingest.registry import SOURCE_MODULES
-
-    return [name for name in FAMILIES[family] if name in SOURCE_MODULES]
+    return ingest_families()[family]
 
 
 def registered_sources() -> list[str]:
@@ -68,26 +54,63 @@ PUBLISHED_ASSET = Asset(name="published", uri="edu-wh://warehouse/published", gr
 
 
 def all_raw_assets() -> list[Asset]:
-    return [raw_asset(name) for family in FAMILIES for name in family_sources(family)]
+    return [raw_asset(name) for sources in ingest_families().values() for name in sources]
 
 
-def build_ingest_dag(family: str, doc: str):
+def ingest_doc(family: str) -> str:
+    """The documentation of a generated ingest DAG, from the registry entries of its sources."""
+    from ingest.registry import SOURCES, family_schedule
+
+    sources = family_sources(family)
+    lines = [
+        f"Airflow DAG (generated from `ingest/registry.py`): ingest the `{family}` sources. "
+        f"Schedule `{family_schedule(family)}` (UTC).",
+        "",
+    ]
+    for name in sources:
+        entry = SOURCES[name]
+        fetch = (
+            f"`fetch_{name}` downloads what is new since the cursor in `meta.api_cursors` into `landing/{name}/`; "
+            if entry.networked
+            else ""
+        )
+        lines.append(
+            f"* `{name}`: {entry.what} ({entry.module}). {fetch}`load_{name}` loads each new file in "
+            f"`landing/{name}/` into raw (one batch per file; a file already loaded is skipped by its SHA-256) "
+            f"and publishes the asset `raw.{name}` when new data was loaded, which schedules `transform_publish`."
+        )
+    lines += [
+        "",
+        "Rows that fail validation go to `raw.quarantine` with their reason; a file refused as a whole moves to "
+        "`quarantine/<source>/` with its reason and fails the run once the good files are in.",
+    ]
+    return "\n".join(lines)
+
+
+def build_ingest_dags() -> dict:
+    """Every ingest DAG, one per source family of the registry: ``{"ingest_<family>": dag}``."""
+    return {f"ingest_{family}": build_ingest_dag(family) for family in ingest_families()}
+
+
+def build_ingest_dag(family: str, doc: str | None = None):
     """The ingest DAG of one source family: for each source, fetch (networked sources only) and
     load what landed; refused files fail the run after the good ones are loaded."""
     from airflow.sdk import dag, task
+
+    from ingest.registry import family_schedule
 
     networked = set(_networked_sources())
 
     @dag(
         dag_id=f"ingest_{family}",
-        schedule=SCHEDULES.get(family, LANDING_SCAN_SCHEDULE),
+        schedule=family_schedule(family),
         start_date=START_DATE,
         catchup=False,
         max_active_runs=1,
         default_args=DEFAULT_ARGS,
         on_failure_callback=notify_failure,
         tags=["ingest", family],
-        doc_md=doc,
+        doc_md=doc or ingest_doc(family),
     )
     def ingest():
         loads = []

@@ -9,7 +9,7 @@ from expectations.suites._published_checks import rows_check, values_in
 
 def build(ctx: GateContext) -> list[Check]:
     checks = [
-        *common_published_checks(ctx, "claims", key=["claim_id"]),
+        *common_published_checks(ctx, "claims"),
         values_in(
             "status",
             ["confirmed", "differs", "different_basis", "unverifiable_synthetic", "no_official_figure"],

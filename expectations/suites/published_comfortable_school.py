@@ -17,9 +17,7 @@ from expectations.suites._published_checks import (
 def build(ctx: GateContext) -> list[Check]:
     loaded = sources_loaded(ctx, "comfortable_school")
     return [
-        *common_published_checks(
-            ctx, "comfortable_school", key=["kato_code", "year", "territory_basis"], min_rows=1 if loaded else 0
-        ),
+        *common_published_checks(ctx, "comfortable_school", min_rows=1 if loaded else 0),
         *basis_checks(),
         levels_check("fct_comfortable_school_progress"),
         rows_check(

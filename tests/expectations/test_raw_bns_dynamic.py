@@ -167,11 +167,12 @@ def test_a_stale_or_missing_reference_list_is_a_clear_failure(warehouse):
     load_file(SOURCE, SCHOOLS)
     # When the raw suite runs
     report = gate(SUITE)
-    # Then the checks needing the seeds fail saying so, and the others still run and pass
+    # Then the checks needing the seeds fail saying so, and the gate says once that dbt's rule
+    # functions (which the checks apply) are missing too, with the way out
     message = "reference list(s) reference.territory_names not built"
     assert_fails(report, "every row label (region) is a known territory", shows=message)
     assert_fails(report, "official school counts", shows=message)
-    assert result(report, "urban + rural = total").success
+    assert_fails(report, "the rules the checks apply", shows='"functions_in_reference": 0')
     assert "run `dbt seed`" in report.markdown or "`dbt seed`" in report.markdown
 
 
