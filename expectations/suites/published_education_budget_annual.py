@@ -10,9 +10,7 @@ from expectations.suites._published_checks import between, rows_check, sources_l
 def build(ctx: GateContext) -> list[Check]:
     loaded = sources_loaded(ctx, "budget", "minfin")
     return [
-        *common_published_checks(
-            ctx, "education_budget_annual", key=["kato_code", "year", "borders"], min_rows=1 if loaded else 0
-        ),
+        *common_published_checks(ctx, "education_budget_annual", min_rows=1 if loaded else 0),
         between(
             "executed_kzt",
             0,
