@@ -20,6 +20,7 @@ SAMPLE_FILES: list[tuple[str, str]] = [
     ("press", "press/004_5ed07df8b3c5f9b6.txt"),
     # the full classifier is the reference; the derived Almaty extract is a subset of it (tests only)
     ("kato", "reference/kato_2022-10-17_full_ru.csv"),
+    ("minfin", "minfin/local_budget_execution_education_2013-2023.csv"),
 ]
 
 

@@ -112,6 +112,8 @@ class ParseReport:
 
     notes: list[str] = field(default_factory=list)
     period: str | None = None
+    #: the file says it is synthetic (a fake publisher's response): the batch is flagged synthetic
+    synthetic: bool = False
 
 
 ParsedItem = Row | Rejected | CsvChunk

@@ -360,8 +360,16 @@ def _load_batch(
             result.superseded_batch_id = supersedes
         cur.execute(
             "update meta.load_batches set status = 'loaded', rows_loaded = %s, rows_quarantined = %s, "
-            "period = %s, notes = %s, finished_at = clock_timestamp() where batch_id = %s",
-            (result.rows_loaded, result.rows_quarantined, report.period, "; ".join(report.notes) or None, batch_id),
+            "period = %s, notes = %s, is_synthetic = is_synthetic or %s, finished_at = clock_timestamp() "
+            "where batch_id = %s",
+            (
+                result.rows_loaded,
+                result.rows_quarantined,
+                report.period,
+                "; ".join(report.notes) or None,
+                report.synthetic,
+                batch_id,
+            ),
         )
     return result
 

@@ -53,6 +53,11 @@ SOURCES: dict[str, SourceEntry] = {
         networked=True,
         schedule="0 4 2 * *",
     ),
+    "minfin": SourceEntry(
+        "ingest.minfin",
+        "minfin",
+        "Ministry of Finance bulletin: execution of local budgets, year to date (CSV editions)",
+    ),
 }
 
 #: source name → module that defines ``SOURCE``

@@ -1,7 +1,8 @@
 """Headline figures of a release: the numbers the demo, the portal and the change summary show.
 
 Each is one query on ``published`` (so it can only show checked data) returning one value, with
-its label in three languages and where it comes from. ``headline_figures(conn, schema=...)`` runs
+its label in three languages, where it comes from and whether it is synthetic (a synthetic figure's
+source is the generator, never a publisher). ``headline_figures(conn, schema=...)`` runs
 the same queries on an archived release (``archive_r<N>``) for the change summary. A headline whose
 table or column is not in a release is left out of that release. The seed figures of the press
 (DOMAIN.md) are headlines: Almaty oblast's 2023 education budget and its growth, free hot meals,
@@ -24,7 +25,7 @@ class Headline:
     label_ru: str
     label_kk: str
     unit: str
-    sql: str  # returns (value, source)
+    sql: str  # returns (value, source, is_synthetic)
     kato_code: str | None = None
     period: str | None = None  # academic year "2022/23" or calendar year "2023"
     claim_keys: tuple[str, ...] = ()  # what claims about this figure call it (claims' metric column)
@@ -42,7 +43,7 @@ HEADLINES: list[Headline] = [
         "schools",
         # the source names the comparable figure in today's borders (split ratio of 2022/23)
         "select at_the_time.schools_count, at_the_time.source_reference || coalesce('; in today''s borders: ' "
-        "|| today.schools_count || ' (' || today.rebase_method || ')', '') "
+        "|| today.schools_count || ' (' || today.rebase_method || ')', ''), at_the_time.is_synthetic "
         "from published.school_counts as at_the_time left join published.school_counts as today "
         "on today.kato_code = at_the_time.kato_code and today.academic_year = at_the_time.academic_year "
         "and today.population_type = at_the_time.population_type and today.territory_basis = 'current_borders' "
@@ -58,7 +59,7 @@ HEADLINES: list[Headline] = [
         "Школы Алматинской области, 2022/23",
         "Алматы облысының мектептері, 2022/23",
         "schools",
-        "select schools_count, source_reference from published.school_counts where kato_code = '190000000' "
+        "select schools_count, source_reference, is_synthetic from published.school_counts where kato_code = '190000000' "
         "and academic_year = '2022/23' and population_type = 'total' and territory_basis = 'as_published'",
         kato_code="190000000",
         period="2022/23",
@@ -70,7 +71,7 @@ HEADLINES: list[Headline] = [
         "Школы города Алматы, 2022/23",
         "Алматы қаласының мектептері, 2022/23",
         "schools",
-        "select schools_count, source_reference from published.school_counts where kato_code = '750000000' "
+        "select schools_count, source_reference, is_synthetic from published.school_counts where kato_code = '750000000' "
         "and academic_year = '2022/23' and population_type = 'total' and territory_basis = 'as_published'",
         kato_code="750000000",
         period="2022/23",
@@ -83,7 +84,8 @@ HEADLINES: list[Headline] = [
         "Алматы облысының білім беру бюджеті, 2023",
         "kzt",
         "select sum(plan_kzt), min(source_name) || ': plan of ' || count(*) || ' programmes of functional group 04, "
-        f"December report' from published.education_budget where {OBLAST_2023} having count(*) > 0",
+        f"December report', bool_or(is_synthetic) from published.education_budget where {OBLAST_2023} "
+        "having count(*) > 0",
         kato_code="190000000",
         period="2023",
         claim_keys=("education_budget_kzt",),
@@ -94,11 +96,24 @@ HEADLINES: list[Headline] = [
         "Прирост бюджета образования Алматинской области, 2023 к 2022",
         "Алматы облысының білім беру бюджетінің өсімі, 2023 / 2022",
         "kzt",
-        "select sum(plan_change_kzt), min(source_name) || ': plan 2023 minus plan 2022' "
+        "select sum(plan_change_kzt), min(source_name) || ': plan 2023 minus plan 2022', bool_or(is_synthetic) "
         f"from published.education_budget where {OBLAST_2023} having count(plan_change_kzt) > 0",
         kato_code="190000000",
         period="2023",
         claim_keys=("education_budget_change_kzt",),
+    ),
+    Headline(
+        "education_budget_executed_almaty_oblast_2023",
+        "Education budget of Almaty oblast executed, 2023 (Ministry of Finance)",
+        "Исполнение бюджета образования Алматинской области, 2023 (Минфин)",
+        "Алматы облысының білім беру бюджетінің атқарылуы, 2023 (Қаржымині)",
+        "kzt",
+        "select executed_kzt, executed_source_name || ': ' || executed_source_reference || '; borders: ' || borders, "
+        "executed_is_synthetic from published.education_budget_annual "
+        "where kato_code = '190000000' and year = 2023 and executed_kzt is not null",
+        kato_code="190000000",
+        period="2023",
+        claim_keys=("education_budget_executed_kzt",),
     ),
     Headline(
         "free_meals_pupils_almaty_oblast_2023",
@@ -106,7 +121,8 @@ HEADLINES: list[Headline] = [
         "Учащиеся начальных классов с бесплатным горячим питанием, Алматинская область, 2023/24",
         "Тегін ыстық тамақпен қамтылған бастауыш сынып оқушылары, Алматы облысы, 2023/24",
         "pupils",
-        f"select pupils_served, source_name || ': ' || source_reference from published.free_meals where {OBLAST_2023_24}",
+        "select pupils_served, source_name || ': ' || source_reference, is_synthetic from published.free_meals "
+        f"where {OBLAST_2023_24}",
         kato_code="190000000",
         period="2023/24",
         claim_keys=("free_meals_pupils",),
@@ -117,7 +133,8 @@ HEADLINES: list[Headline] = [
         "Расходы на бесплатное горячее питание, Алматинская область, 2023/24",
         "Тегін ыстық тамаққа жұмсалған қаражат, Алматы облысы, 2023/24",
         "kzt",
-        f"select meal_cost_kzt, source_name || ': ' || source_reference from published.free_meals where {OBLAST_2023_24}",
+        "select meal_cost_kzt, source_name || ': ' || source_reference, is_synthetic from published.free_meals "
+        f"where {OBLAST_2023_24}",
         kato_code="190000000",
         period="2023/24",
         claim_keys=("free_meals_cost_kzt",),
@@ -128,7 +145,7 @@ HEADLINES: list[Headline] = [
         "Безопасный подвоз учащихся, Алматинская область, 2023",
         "Оқушыларды қауіпсіз тасымалдау, Алматы облысы, 2023",
         "kzt",
-        f"select transport_cost_kzt, source_name from published.pupil_transport where {OBLAST_2023} "
+        f"select transport_cost_kzt, source_name, is_synthetic from published.pupil_transport where {OBLAST_2023} "
         "and transport_cost_kzt is not null",
         kato_code="190000000",
         period="2023",
@@ -140,7 +157,7 @@ HEADLINES: list[Headline] = [
         "Школьные автобусы, приобретённые в лизинг, Алматинская область, 2023",
         "Лизингпен сатып алынған мектеп автобустары, Алматы облысы, 2023",
         "buses",
-        f"select buses_leased, source_name from published.pupil_transport where {OBLAST_2023}",
+        f"select buses_leased, source_name, is_synthetic from published.pupil_transport where {OBLAST_2023}",
         kato_code="190000000",
         period="2023",
         claim_keys=("buses_leased",),
@@ -152,7 +169,7 @@ HEADLINES: list[Headline] = [
             f"«Комфортная школа», {'школ' if measure == 'schools' else 'мест'}, {name_ru}",
             f"«Жайлы мектеп», {'мектептер' if measure == 'schools' else 'орындар'}, {name_kk}",
             measure,
-            f"select {column}, source_name || ' (' || as_of_date || ')' from published.comfortable_school "
+            f"select {column}, source_name || ' (' || as_of_date || ')', is_synthetic from published.comfortable_school "
             f"where kato_code = '{kato}' and territory_basis = 'as_published' "
             "and year = (select max(year) from published.comfortable_school)",
             kato_code=kato,
@@ -201,6 +218,8 @@ def headline_figures(conn, *, schema: str = "published") -> list[dict]:
                 "unit": h.unit,
                 "display": _display(row[0], h.unit),
                 "source": row[1],
+                # a figure whose provenance the query cannot tell counts as synthetic
+                "is_synthetic": bool(row[2]) if len(row) > 2 and row[2] is not None else True,
                 "kato_code": h.kato_code,
                 "period": h.period,
                 "claim_keys": list(h.claim_keys),

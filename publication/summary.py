@@ -45,5 +45,6 @@ def release_summary() -> str:
         if figures:
             lines.append("  headline figures:")
             for fig in figures:
-                lines.append(f"    {fig['label_en']}: {fig['display']}  [{fig['source']}]")
+                mark = "SYNTHETIC" if fig["is_synthetic"] else "real"
+                lines.append(f"    {fig['label_en']}: {fig['display']}  ({mark}) [{fig['source']}]")
     return "\n".join(lines)

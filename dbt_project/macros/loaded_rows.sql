@@ -7,3 +7,10 @@
     from {{ raw_relation }} as raw_rows
     where raw_rows._batch_id in (select loaded.batch_id from {{ ref('stg_meta__load_batches') }} as loaded)
 {%- endmacro %}
+
+{#- Post-hook of the incremental marts: delete the rows whose batch is no longer loaded (withdrawn or
+    superseded) once the merge has re-merged what staging still has for their keys. -#}
+{% macro delete_rows_of_unloaded_batches(relation) -%}
+    delete from {{ relation }}
+    where source_batch_id not in (select loaded.batch_id from {{ ref('stg_meta__load_batches') }} as loaded)
+{%- endmacro %}

@@ -2,10 +2,8 @@
 
 Each returns :class:`~expectations.framework.Check` objects over a published table (``{batch}``
 in a query is the table under check; other tables of the release are named with ``ctx.schema``).
-The seed figures of the press articles are checked twice: their rows must be present (critical:
-the release would lack a headline figure) and should equal the press figure (warning: the
-warehouse publishes the official figure even when the press says otherwise; fct_claims shows the
-difference).
+No check compares a published figure with a press figure: claims are published with their
+verdicts (published.claims), never used as conditions of a release.
 
 SQL here goes through ``str.format`` (GX substitutes ``{batch}``): no braces of its own. GX puts
 ``{batch}`` in as an aliased subquery, except in a query with a JOIN, where the query aliases it.
@@ -133,33 +131,6 @@ where abs(published.total - rebased.total) > {tolerance}
         resolve="the split shares must add up to 1 (int_territory_splits_measured) and every pre-2022 "
         "district code must map to exactly one current district (int_territory_versions_rebased)",
     )
-
-
-def seed_figure(
-    table: str, *, where: str, expression: str, expected: float, what: str, tolerance: float = 0.5, required=True
-) -> list[Check]:
-    """The row of a press seed figure is present (critical) and equals it (warning); nothing when the
-    table's sources never delivered (``required`` false)."""
-    if not required:
-        return []
-    label = what.replace("'", "''")
-    return [
-        rows_check(
-            f"select '{label}: no row' as problem where not exists "
-            f"(select 1 from {{batch}} where {where} having {expression} is not null)",
-            protects=f"{table} has the official figure for {what}",
-            resolve="the delivery for that territory and period is missing: check the loaded batches "
-            "(edu-wh batches list) and the territory mapping",
-        ),
-        rows_check(
-            f"select {expression} as official, {expected} as press_figure from {{batch}} where {where} "
-            f"having abs({expression} - {expected}) > {tolerance}",
-            protects=f"{table}: {what} equals the figure the press reports ({expected:,.0f})",
-            resolve="the official figure differs from the press: published.claims shows both with the "
-            "difference; check the delivery if the difference is a unit or a territory error",
-            severity="warning",
-        ),
-    ]
 
 
 def scorecard_reconciles(ctx: GateContext, column: str, table: str, expression: str, period: str = "year") -> Check:

@@ -6,29 +6,15 @@ from expectations.framework import Check, GateContext, Suite
 from expectations.helpers import common_published_checks
 from expectations.suites._published_checks import rows_check, values_in
 
-#: the seed figures of the August 2023 article (004) and the city roadmap (003) the data confirms
-SEED_CLAIMS = [
-    "press-003-02",
-    "press-003-03",
-    "press-004-01",
-    "press-004-02",
-    "press-004-04",
-    "press-004-05",
-    "press-004-11",
-    "press-004-12",
-    "press-004-13",
-    "press-004-14",
-]
-
 
 def build(ctx: GateContext) -> list[Check]:
-    seeds = ", ".join(f"'{c}'" for c in SEED_CLAIMS)
     checks = [
         *common_published_checks(ctx, "claims"),
         values_in(
             "status",
-            ["confirmed", "differs", "no_official_figure"],
-            protects="every claim has a verdict: confirmed, differs or no official figure",
+            ["confirmed", "differs", "different_basis", "unverifiable_synthetic", "no_official_figure"],
+            protects="every claim has a verdict: confirmed, differs, different basis, unverifiable (synthetic) "
+            "or no official figure",
             resolve="rebuild fct_claims",
         ),
         values_in(
@@ -45,7 +31,7 @@ def build(ctx: GateContext) -> list[Check]:
         ),
         rows_check(
             "select claim_id, value, official_value, difference from {batch} "
-            "where official_value is not null and difference <> official_value - value",
+            "where not official_is_synthetic and difference is distinct from official_value - value",
             protects="the difference is the official figure minus the claimed one",
             resolve="rebuild fct_claims",
         ),
@@ -56,13 +42,16 @@ def build(ctx: GateContext) -> list[Check]:
             resolve="check macros/claims.sql (claim_status)",
         ),
         rows_check(
-            "select claim_id, status, official_value from {batch} "
-            f"where claim_id in ({seeds}) and status <> 'confirmed'",
-            protects="the official figures reproduce the press seed figures (394 bn, +78 bn, 113,240, 4,529 mn, "
-            "2,172 mn, 36 buses, 53 / 68,200, 22 / 37,000)",
-            resolve="the figure differs from the press: read official_value and difference; a missing delivery "
-            "or a territory mapping error is the usual cause",
-            severity="warning",
+            "select claim_id, status, official_value, official_source from {batch} "
+            "where official_is_synthetic and status in ('confirmed', 'differs', 'different_basis')",
+            protects="no claim is confirmed or refuted by a synthetic figure",
+            resolve="check macros/claims.sql (claim_status): a synthetic official figure gives unverifiable_synthetic",
+        ),
+        rows_check(
+            "select claim_id, status, official_source from {batch} "
+            "where official_is_synthetic and official_source not like 'synthetic generator%'",
+            protects="a synthetic official figure never carries a publisher's name",
+            resolve="name the source with the provenance_name macro (macros/claims.sql) in int_official_values_unioned",
         ),
     ]
     if ctx.has_relation("reference.press_claims_registry"):

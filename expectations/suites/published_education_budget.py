@@ -8,7 +8,6 @@ from expectations.suites._published_checks import (
     basis_checks,
     between,
     rows_check,
-    seed_figure,
     sources_loaded,
     split_conserved,
 )
@@ -54,33 +53,6 @@ def build(ctx: GateContext) -> list[Check]:
             resolve="rebuild fct_education_budget",
         ),
         split_conserved("education_budget", "plan_kzt", "year"),
-        *seed_figure(
-            "education_budget",
-            required=loaded,
-            where=OBLAST_2023,
-            expression="sum(plan_kzt)",
-            expected=394_000_000_000,
-            what="Almaty oblast's 2023 education budget",
-            tolerance=0.5e9,
-        ),
-        *seed_figure(
-            "education_budget",
-            required=loaded,
-            where=OBLAST_2023,
-            expression="sum(plan_change_kzt)",
-            expected=78_000_000_000,
-            what="the growth of Almaty oblast's education budget in 2023 on 2022",
-            tolerance=0.5e9,
-        ),
-        *seed_figure(
-            "education_budget",
-            required=loaded,
-            where=OBLAST_2023 + " and topic = 'pupil_transport'",
-            expression="sum(executed_kzt)",
-            expected=2_172_000_000,
-            what="Almaty oblast's 2023 spending on pupil transport",
-            tolerance=0.5e6,
-        ),
     ]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from expectations.framework import Check, GateContext, Suite
 from expectations.helpers import common_published_checks
-from expectations.suites._published_checks import basis_checks, rows_check, seed_figure, sources_loaded, split_conserved
+from expectations.suites._published_checks import basis_checks, rows_check, sources_loaded, split_conserved
 
 
 def build(ctx: GateContext) -> list[Check]:
@@ -56,15 +56,6 @@ def build(ctx: GateContext) -> list[Check]:
             "and kato_code = '000000000' and schools_count < 1000",
             protects="the republic's school count is a country's (thousands of schools), not a region's",
             resolve="the republic's row was resolved to another territory: check seeds/territory_names.csv",
-        ),
-        *seed_figure(
-            "school_counts",
-            required=loaded,
-            where="kato_code = '190000000' and academic_year = '2021/22' and population_type = 'total' "
-            "and territory_basis = 'as_published'",
-            expression="sum(schools_count)",
-            expected=800,
-            what="Almaty oblast's schools in 2021/22 as published (before the 2022 split)",
         ),
         *(
             [

@@ -87,7 +87,14 @@ class FakeBudget(FakePublisher):
             report = None
         if report is None:
             return Response.json(
-                {"page": 1, "total": 0, "records": 0, "rows": [], "userdata": {"region": region, "date": date}}
+                {
+                    "page": 1,
+                    "total": 0,
+                    "records": 0,
+                    "rows": [],
+                    "userdata": {"region": region, "date": date},
+                    "synthetic": True,
+                }
             )
         rows = sorted(report["rows"], key=lambda r: _id_key(r.get("id")), reverse=params.get("sord") == "desc")
         start = (page - 1) * rows_per_page
@@ -101,6 +108,8 @@ class FakeBudget(FakePublisher):
                 "records": len(rows),
                 "rows": rows[start : start + rows_per_page],
                 "userdata": userdata,
+                # the fake says what it serves: generated figures (ingest/budget/parser.py reads it)
+                "synthetic": True,
             }
         )
 

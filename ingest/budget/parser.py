@@ -28,7 +28,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from ingest.base import Rejected, Row, SourceFormatError
+from ingest.base import ParseReport, Rejected, Row, SourceFormatError
 from ingest.reference import find_unit, resolve_territory
 
 CELL_COLUMNS = (
@@ -82,6 +82,8 @@ class ReportPage:
     region: str | None
     date: str | None
     rows: list[dict] = field(default_factory=list)
+    #: the response says it is synthetic (the fake publisher marks what it serves)
+    synthetic: bool = False
 
     @property
     def row_ids(self) -> list[str]:
@@ -165,6 +167,7 @@ def read_report_page(data: bytes, filename: str) -> ReportPage:
         userdata.get("region"),
         userdata.get("date"),
         rows,
+        payload.get("synthetic") is True,
     )
     if page.date is not None:
         match = PERIOD.match(str(page.date))
@@ -287,9 +290,13 @@ def plan_total(page: ReportPage, filename: str) -> Decimal:
     )
 
 
-def parse_report(data: bytes, filename: str, notes: list[str] | None = None) -> Iterator[Row | Rejected]:
+def parse_report(
+    data: bytes, filename: str, notes: list[str] | None = None, report: ParseReport | None = None
+) -> Iterator[Row | Rejected]:
     page = read_report_page(data, filename)
     check_unit(page, filename)
+    if report is not None and page.synthetic:
+        report.synthetic = True
     if notes is not None:
         notes.append(
             f"region {page.region or page.file.kato}, {page.date or page.file.period}: page {page.page} of "

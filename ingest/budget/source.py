@@ -49,7 +49,7 @@ class BudgetSource(Source):
 
     def parse(self, stream: BinaryIO, filename: str, report: ParseReport) -> Iterator[ParsedItem]:
         report.period = parse_file_name(filename).period
-        yield from parse_report(stream.read(), filename, report.notes)
+        yield from parse_report(stream.read(), filename, report.notes, report)
 
     def fetch(self, landing_dir, *, run_id: str | None = None, base_url: str | None = None, cursors=None) -> list[Path]:
         """Land each region's monthly reports published since the last fetch.
@@ -117,6 +117,9 @@ class BudgetSource(Source):
                         break
                     for fetched, name in zip(report.pages, report.file_names()):
                         files.append(_write_atomic(landing_dir / name, fetched.content))
+                    if any(fetched.value.synthetic for fetched in report.pages):
+                        # the publisher marked the report synthetic (a fake): so is its batch when loaded
+                        log.warning("%s %02d.%d: the response is marked synthetic", region_name, month, year)
                     store.save(kato, report.period, 0)
                     has_data = True
                     landed += 1

@@ -235,6 +235,8 @@ class Extract:
     records: int = 0
     pages_fetched: int = 0
     pages_resumed: int = 0
+    #: pages the publisher marked synthetic (a fake publisher's): their batches load as synthetic
+    synthetic_pages: int = 0
     manifest: Path | None = None
 
     def finish(self) -> None:
@@ -313,6 +315,8 @@ def _fetch_pages(client, dataset, version, window: Window, landing_dir, manifest
         done[offset] = part
         result.pages_fetched += 1
         result.records += len(page.records)
+        if page.synthetic:  # kept in the landed file too: its batch is loaded as synthetic
+            result.synthetic_pages += 1
         if on_page:
             on_page(offset + window.page_size)
     for offset in window.offsets():
@@ -322,13 +326,14 @@ def _fetch_pages(client, dataset, version, window: Window, landing_dir, manifest
             os.replace(path, final)
         result.files.append(final)
     log.info(
-        "%s/%s: %d records in %d pages (%d fetched, %d resumed), modified %s … %s",
+        "%s/%s: %d records in %d pages (%d fetched, %d resumed, %d marked synthetic), modified %s … %s",
         dataset,
         version,
         result.records,
         len(result.files),
         result.pages_fetched,
         result.pages_resumed,
+        result.synthetic_pages,
         window.lower or "start",
         window.upper,
     )

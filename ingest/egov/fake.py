@@ -108,7 +108,8 @@ class FakeEgov(FakePublisher):
         page = records[offset : offset + size]
         if kind == "v4":
             return Response.json(page)
-        return Response.json({"totalCount": len(records), "data": page})
+        # the fake says what it serves: generated records, never a publisher's (ingest/egov/parser.py reads it)
+        return Response.json({"totalCount": len(records), "data": page, "synthetic": True})
 
 
 # --- a little Elasticsearch ---------------------------------------------------------------------------

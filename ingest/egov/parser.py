@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from ingest.base import Rejected, Row, SourceFormatError
+from ingest.base import ParseReport, Rejected, Row, SourceFormatError
 
 FILE_NAME = re.compile(
     r"^(?P<dataset>[a-z0-9]+(?:_[a-z0-9]+)*)__(?P<version>v[0-9A-Za-z.]+)__after-(?P<cursor>[0-9A-Za-z]+)"
@@ -46,6 +46,8 @@ class EgovPage:
     records: list[dict] = field(default_factory=list)
     positions: list[int] = field(default_factory=list)  # 1-based place of each record in the response
     rejected: list[Rejected] = field(default_factory=list)
+    #: the response says it is synthetic (the fake publisher marks what it serves)
+    synthetic: bool = False
 
     @property
     def ids(self) -> list[str]:
@@ -121,7 +123,7 @@ def read_page(data: bytes, filename: str) -> EgovPage:
     if not isinstance(records, list):
         raise SourceFormatError(filename, f"`data` is a {type(records).__name__}, not a list of records")
 
-    page = EgovPage(name, total_count)
+    page = EgovPage(name, total_count, synthetic=isinstance(payload, dict) and payload.get("synthetic") is True)
     seen: dict[str, int] = {}
     for position, record in enumerate(records, start=1):
         if not isinstance(record, dict):
@@ -151,9 +153,13 @@ def read_page(data: bytes, filename: str) -> EgovPage:
     return page
 
 
-def parse_page(data: bytes, filename: str, notes: list[str] | None = None) -> Iterator[Row | Rejected]:
+def parse_page(
+    data: bytes, filename: str, notes: list[str] | None = None, report: ParseReport | None = None
+) -> Iterator[Row | Rejected]:
     """Rows for ``raw.egov_records``: dataset, version, record id, modified, the record as JSON."""
     page = read_page(data, filename)
+    if report is not None and page.synthetic:
+        report.synthetic = True
     if notes is not None:
         notes.append(
             f"{page.file.dataset}/{page.file.version} from {page.file.offset}: {len(page.records)} records"

@@ -43,7 +43,7 @@ class EgovSource(Source):
         self.retry = retry or RetryPolicy()
 
     def parse(self, stream: BinaryIO, filename: str, report: ParseReport) -> Iterator[ParsedItem]:
-        yield from parse_page(stream.read(), filename, report.notes)
+        yield from parse_page(stream.read(), filename, report.notes, report)
 
     def fetch(
         self,

@@ -40,6 +40,9 @@ CLAIM_COLUMNS = {
     "language": ("language", "lang"),
     "text": ("claim_text", "quote", "statement", "excerpt", "text"),
     "unit": ("unit",),
+    # the warehouse's verdict and difference (fct_claims): shown as published, never recomputed here
+    "status": ("status",),
+    "difference": ("difference",),
 }
 
 
@@ -134,21 +137,6 @@ def build_measures(snapshot: ReleaseSnapshot, territories: Territories) -> dict:
 # --- provenance: headline figures and press claims -------------------------------------------------
 
 
-def _tolerance(claimed: float) -> float:
-    """Half a unit of the claim's last significant digit ("394 bn" matches 393.5-394.5 bn), but never
-    more than 1% of it: "500 schools" does not match 464 just because it is a round number."""
-    claimed = float(claimed)
-    if claimed == int(claimed):
-        n, zeros = abs(int(claimed)), 0
-        while n and n % 10 == 0:
-            n //= 10
-            zeros += 1
-        half_unit = 0.5 * 10**zeros
-    else:
-        half_unit = 0.5 * 10 ** -len(repr(claimed).split(".")[1])
-    return max(min(half_unit, abs(claimed) * 0.01), 0.5 if claimed == int(claimed) else half_unit)
-
-
 def match_claims(snapshot: ReleaseSnapshot) -> tuple[bool, list[dict]]:
     table = snapshot.tables.get("claims")
     headlines = [dict(h, value=jsonable(h["value"])) for h in snapshot.headlines]
@@ -169,18 +157,13 @@ def match_claims(snapshot: ReleaseSnapshot) -> tuple[bool, list[dict]]:
                 if period != h["period"] and period != h["period"][:4]:
                     continue
             claimed = r[cols["value"]] if cols["value"] else None
-            verdict, difference = "unknown", None
-            try:
-                c, p = float(claimed), float(h["value"])
-                difference = p - c
-                verdict = "matches" if abs(difference) <= _tolerance(c) else "differs"
-            except (TypeError, ValueError):
-                pass
+            status = r[cols["status"]] if cols["status"] else None
+            difference = r[cols["difference"]] if cols["difference"] else None
             found.append(
                 {
                     "claimed": jsonable(claimed),
-                    "difference": difference,
-                    "verdict": verdict,
+                    "difference": jsonable(difference),
+                    "verdict": str(status) if status else "unknown",
                     **{
                         role: jsonable(r[cols[role]]) if cols[role] else None
                         for role in ("source", "date", "language", "text", "unit")

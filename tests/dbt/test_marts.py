@@ -152,11 +152,11 @@ def test_every_table_says_where_its_rows_come_from_and_whether_they_are_syntheti
 
 # --- claims -----------------------------------------------------------------------------------------
 
-CONFIRMED = {
+#: the claims the generator's world has a figure for: before issue 13 they were all "confirmed", by
+#: synthetic figures derived from the press figures themselves
+SYNTHETIC_ONLY = {
     "press-003-02",  # Almaty city Comfortable School: 22 schools
     "press-003-03",  # ... 37,000 places
-    "press-004-01",  # Almaty oblast education budget 394 bn
-    "press-004-02",  # +78 bn
     "press-004-03",  # three-shift schools exist
     "press-004-04",  # Comfortable School 68,200 places by 2025
     "press-004-05",  # 53 schools
@@ -170,6 +170,8 @@ CONFIRMED = {
     "press-004-13",  # 2 bn 172 mn tenge for transport
     "press-004-14",  # 36 buses by leasing
 }
+#: the budget claims (a plan) against the Ministry of Finance's real execution
+DIFFERENT_BASIS = {"press-004-01", "press-004-02"}
 
 
 def test_every_claim_is_published_once_with_a_status(marts):
@@ -179,29 +181,80 @@ def test_every_claim_is_published_once_with_a_status(marts):
         "select count(*), count(distinct claim_id), count(status) from candidate.claims",
     )
     assert claims == distinct == statuses == registry > 0
-    assert {r[0] for r in marts.execute("select distinct status from candidate.claims").fetchall()} == {
-        "confirmed",
-        "no_official_figure",
-    }
-
-
-def test_the_seed_figures_are_confirmed_and_the_rest_have_no_official_figure(marts):
     status = dict(marts.execute("select claim_id, status from candidate.claims").fetchall())
-    assert {c for c, s in status.items() if s == "confirmed"} == CONFIRMED
+    assert {c for c, s in status.items() if s == "unverifiable_synthetic"} == SYNTHETIC_ONLY
+    assert {c for c, s in status.items() if s == "different_basis"} == DIFFERENT_BASIS
+    assert set(status.values()) == {"unverifiable_synthetic", "different_basis", "no_official_figure"}
     # claims the warehouse has no data for (houses of schoolchildren, the 2018/19 contingent, ...)
     assert status["press-001-01"] == status["press-003-01"] == "no_official_figure"
 
 
-def test_a_confirmed_claim_shows_the_official_figure_and_its_source(marts):
+def test_no_claim_is_confirmed_or_refuted_by_a_synthetic_figure(marts):
+    rows = marts.execute(
+        "select claim_id, status, official_source, difference, is_synthetic from candidate.claims "
+        "where official_is_synthetic"
+    ).fetchall()
+    assert {r[0] for r in rows} == SYNTHETIC_ONLY
+    assert {(r[1], r[2], r[3], r[4]) for r in rows} == {
+        ("unverifiable_synthetic", "synthetic generator (edu-wh synth)", None, True)
+    }
+
+
+def test_the_2023_budget_claims_are_shown_against_the_real_execution_on_stated_borders(marts):
+    # 394 bn (a plan) against the Ministry of Finance's executed 2023: 390,464.79202783 million tenge;
+    # +78 bn against 2023 minus 2022 (314,683.85142176 million), both without Zhetysu
+    rows = {
+        r[0]: r[1:]
+        for r in marts.execute(
+            "select claim_id, status, official_value, difference, official_indicator_code, claimed_basis, "
+            "official_basis, official_source, official_is_synthetic, official_source_reference from candidate.claims "
+            "where claim_id in ('press-004-01', 'press-004-02')"
+        ).fetchall()
+    }
+    budget, change = rows["press-004-01"], rows["press-004-02"]
+    assert budget[:7] == (
+        "different_basis",
+        Decimal("390464792027.8300"),
+        Decimal("-3535207972.1700"),
+        "education_budget_executed_kzt",
+        "plan",
+        "execution",
+        "Ministry of Finance, Statistical Bulletin",
+    )
+    assert change[:7] == (
+        "different_basis",
+        Decimal("75780940606.0700"),
+        Decimal("-2219059393.9300"),
+        "education_budget_executed_change_kzt",
+        "plan",
+        "execution",
+        "Ministry of Finance, Statistical Bulletin",
+    )
+    assert budget[7] is False and change[7] is False
+    assert "Almaty oblast without Zhetysu" in change[8] and "same borders" in change[8]
+
+
+def test_the_budget_table_shows_plan_and_execution_side_by_side_with_their_sources(marts):
     row = one(
         marts,
-        "select value, official_value, difference, official_source, official_is_synthetic, language, "
-        "published_date, quote from candidate.claims where claim_id = 'press-004-01'",
+        "select array[planned_kzt is not null, plan_is_synthetic, executed_is_synthetic, is_synthetic]::text, "
+        "plan_source_name, executed_source_name, executed_kzt, borders from candidate.education_budget_annual "
+        "where kato_code = '190000000' and year = 2023",
     )
-    value, official, difference, source, synthetic, language, published, quote = row
-    assert value == official == 394_000_000_000 and difference == 0
-    assert source == "Open budgets execution report" and synthetic is True
-    assert language == "kk" and str(published) == "2023-08-01" and "394 млрд" in quote
+    assert row == (
+        "{t,t,f,t}",
+        "synthetic generator (edu-wh synth)",
+        "Ministry of Finance, Statistical Bulletin",
+        Decimal("390464792027.83"),
+        "almaty_oblast_after_split",
+    )
+    # before the split the bulletin's Almaty oblast includes today's Zhetysu, and says so
+    assert (
+        one(
+            marts, "select borders from candidate.education_budget_annual where kato_code = '190000000' and year = 2021"
+        )
+        == "almaty_oblast_with_zhetysu"
+    )
 
 
 def test_claims_about_the_same_figure_stay_separate(marts):

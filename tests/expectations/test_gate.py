@@ -160,7 +160,7 @@ def test_the_real_samples_pass_every_raw_suite(seeded):
     # Then nothing fails: the suites hold for the publishers' real files
     assert_passes(report)
     checked = {s.suite for s in report.suites if not s.skipped}
-    assert checked == {"raw.bns_dynamic", "raw.bns_bulletin", "raw.press", "raw.kato"}
+    assert checked == {"raw.bns_dynamic", "raw.bns_bulletin", "raw.press", "raw.kato", "raw.minfin"}
 
 
 def test_a_loaded_source_without_a_raw_suite_fails_the_gate_and_is_named(seeded):

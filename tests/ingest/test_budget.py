@@ -451,3 +451,24 @@ def test_the_ingest_budget_dag_fetches_and_loads_through_airflow(budget_env, db,
     assert states["fetch_budget"] == "success" and states["load_budget"] == "success"
     assert db.execute("select count(*) from raw.budget_execution_rows").fetchone()[0] == world_rows()
     assert {r.params["region"] for r in budget_env.data_requests()} == set(REGIONS.values())
+
+
+def test_the_fakes_reports_say_they_are_synthetic_and_load_so_without_a_marker_file(budget_env, db):
+    from ingest.loader import SYNTHETIC_MARKER
+
+    # Given reports fetched from the fake publisher into a landing folder without any marker file
+    files = fast_source().fetch(landing())
+    assert files and not any((folder / SYNTHETIC_MARKER).exists() for folder in landing().parents)
+    assert all(json.loads(f.read_bytes())["synthetic"] is True for f in files)
+    # And one of them as a real publisher would send it (no such key)
+    payload = json.loads(files[0].read_bytes())
+    del payload["synthetic"]
+    files[0].write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
+    # When they are loaded
+    load_all()
+    # Then every batch of the fake's responses is synthetic, the unmarked one is not
+    flags = dict(
+        db.execute("select source_file, is_synthetic from meta.load_batches where source = 'budget'").fetchall()
+    )
+    assert flags.pop(files[0].name) is False
+    assert flags and set(flags.values()) == {True}

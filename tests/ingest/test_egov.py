@@ -483,3 +483,22 @@ def test_the_ingest_egov_dag_fetches_and_loads_through_airflow(egov_env, db, dag
     states = {ti.task_id: ti.state for ti in run.get_task_instances()}
     assert states["fetch_egov"] == "success" and states["load_egov"] == "success"
     assert raw_counts(db) == {name: len(v) for name, v in expected.items() if v}
+
+
+def test_the_fakes_responses_say_they_are_synthetic_and_load_so_without_a_marker_file(egov_env, db):
+    from ingest.loader import SYNTHETIC_MARKER
+
+    # Given pages fetched from the fake publisher into a landing folder without any marker file
+    files = fast_source().fetch(landing())
+    assert files and not any((folder / SYNTHETIC_MARKER).exists() for folder in landing().parents)
+    assert all(json.loads(f.read_bytes())["synthetic"] is True for f in files)
+    # And one of them as the real API answers (no such key)
+    payload = json.loads(files[0].read_bytes())
+    del payload["synthetic"]
+    files[0].write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
+    # When they are loaded
+    load_all()
+    # Then every batch of the fake's responses is synthetic, the unmarked one is not
+    flags = dict(db.execute("select source_file, is_synthetic from meta.load_batches where source = 'egov'").fetchall())
+    assert flags.pop(files[0].name) is False
+    assert flags and set(flags.values()) == {True}

@@ -38,7 +38,11 @@ final as (
         claims.comparison_rule::text as comparison_rule,
         ('press: ' || coalesce(claims.publisher, 'publisher not named'))::text as source_name,
         (claims.source_document || ': «' || claims.quote || '»')::text as source_reference,
-        coalesce(claims.official_is_synthetic, false)::boolean as is_synthetic
+        coalesce(claims.official_is_synthetic, false)::boolean as is_synthetic,
+        claims.official_indicator_code::text as official_indicator_code,
+        claims.comparison_basis::text as comparison_basis,
+        claims.claimed_basis::text as claimed_basis,
+        claims.official_basis::text as official_basis
     from claims
 
 )

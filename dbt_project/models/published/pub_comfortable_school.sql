@@ -45,7 +45,7 @@ final as (
         progress.target_places::integer as target_places,
         progress.target_year::integer as target_year,
         progress.places_finished_percent_of_target::numeric(9, 1) as places_finished_percent_of_target,
-        progress.source_name::text as source_name,
+        {{ provenance_name("progress.source_name", "progress.is_synthetic") }}::text as source_name,
         progress.source_reference::text as source_reference,
         progress.is_synthetic::boolean as is_synthetic
     from progress

@@ -26,7 +26,7 @@ final as (
         history.report_date::date as report_date,
         history.first_reported_date::date as first_reported_date,
         history.times_reported::integer as times_reported,
-        history.source_name::text as source_name,
+        {{ provenance_name("history.source_name", "history.is_synthetic") }}::text as source_name,
         history.source_reference::text as source_reference,
         history.is_synthetic::boolean as is_synthetic
     from history

@@ -39,7 +39,7 @@ final as (
         budget.plan_change_percent::numeric(9, 2) as plan_change_percent,
         budget.executed_change_kzt::numeric(20, 2) as executed_change_kzt,
         budget.executed_change_percent::numeric(9, 2) as executed_change_percent,
-        budget.source_name::text as source_name,
+        {{ provenance_name("budget.source_name", "budget.is_synthetic") }}::text as source_name,
         budget.source_reference::text as source_reference,
         budget.is_synthetic::boolean as is_synthetic
     from budget

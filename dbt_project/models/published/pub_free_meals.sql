@@ -32,7 +32,7 @@ final as (
         free_meals.cost_per_pupil_kzt::numeric(20, 2) as cost_per_pupil_kzt,
         free_meals.schools_with_free_meals::integer as schools_with_free_meals,
         free_meals.schools_count::integer as schools_count,
-        free_meals.source_name::text as source_name,
+        {{ provenance_name("free_meals.source_name", "free_meals.is_synthetic") }}::text as source_name,
         free_meals.source_reference::text as source_reference,
         free_meals.is_synthetic::boolean as is_synthetic
     from free_meals

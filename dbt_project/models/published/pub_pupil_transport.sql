@@ -32,7 +32,7 @@ final as (
         transport.transport_plan_kzt::numeric(20, 2) as transport_plan_kzt,
         transport.is_budget_year_complete::boolean as is_budget_year_complete,
         transport.cost_per_pupil_kzt::numeric(20, 2) as cost_per_pupil_kzt,
-        transport.source_name::text as source_name,
+        {{ provenance_name("transport.source_name", "transport.is_synthetic") }}::text as source_name,
         transport.source_reference::text as source_reference,
         transport.is_synthetic::boolean as is_synthetic
     from transport

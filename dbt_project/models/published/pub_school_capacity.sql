@@ -36,7 +36,7 @@ final as (
         capacity.shifts_max::integer as shifts_max,
         capacity.utilisation_percent::numeric(9, 1) as utilisation_percent,
         capacity.teachers::integer as teachers,
-        capacity.source_name::text as source_name,
+        {{ provenance_name("capacity.source_name", "capacity.is_synthetic") }}::text as source_name,
         capacity.source_reference::text as source_reference,
         capacity.is_synthetic::boolean as is_synthetic
     from capacity

@@ -24,7 +24,7 @@ final as (
         school_counts.territory_basis::text as territory_basis,
         school_counts.schools_count::integer as schools_count,
         school_counts.value_status::text as value_status,
-        school_counts.source_name::text as source_name,
+        {{ provenance_name("school_counts.source_name", "school_counts.is_synthetic") }}::text as source_name,
         school_counts.source_reference::text as source_reference,
         school_counts.is_synthetic::boolean as is_synthetic,
         {#- added after the first release: kept last so that earlier column positions stay -#}

@@ -50,7 +50,7 @@ final as (
         school_years.buses_leased::integer as buses_leased,
         schools.latitude::numeric(9, 6) as latitude,
         schools.longitude::numeric(9, 6) as longitude,
-        school_years.source_name::text as source_name,
+        {{ provenance_name("school_years.source_name", "school_years.is_synthetic") }}::text as source_name,
         school_years.source_reference::text as source_reference,
         school_years.is_synthetic::boolean as is_synthetic
     from school_years

@@ -106,7 +106,8 @@
       box.appendChild(el("div", { cls: "card headline", "data-key": h.key },
         el("div", { cls: "card-value", text: num(h.value) }),
         el("div", { cls: "card-label", text: h["label_" + lang] }),
-        el("div", { cls: "card-source muted", text: t("source") + ": " + (h.source || "—") })));
+        el("div", { cls: "card-source muted", text: t("source") + ": " + (h.source || "—") }),
+        h.is_synthetic ? el("span", { cls: "badge synthetic", text: t("figure_synthetic") }) : null));
     });
   }
 

@@ -56,6 +56,7 @@ def _hostile(name: str) -> bytes:
 
 
 KATO_CSV = SAMPLES / "reference" / "kato_2022-10-17_full_ru.csv"
+MINFIN_CSV = SAMPLES / "minfin" / "local_budget_execution_education_2013-2023.csv"
 PRESS_KK = SAMPLES / "press" / "004_5ed07df8b3c5f9b6.txt"
 PRESS_RU = SAMPLES / "press" / "003_97ac62daf8c75279.txt"
 
@@ -203,6 +204,14 @@ def kato_lines(*extra: str, header: str = "id;parent_id;code;name", encoding: st
     return "\n".join([header, *out, *extra]).encode(encoding, errors="replace")
 
 
+def minfin_lines(*extra: str, header: str | None = None, encoding: str = "utf-8") -> bytes:
+    """The real MinFin series with ``extra`` rows appended (and its header replaced by ``header``)."""
+    lines = MINFIN_CSV.read_text(encoding="utf-8").splitlines()
+    if header is not None:
+        lines[0] = header
+    return ("\n".join([*lines, *extra]) + "\n").encode(encoding)
+
+
 def kato_next_id() -> int:
     return kato_lines().decode("utf-8-sig").count("\n") + 1
 
@@ -341,6 +350,7 @@ BULLETIN = "education_organisations_finance_2022_kk.xls"
 KATO_NAME = "kato_2022-10-17_almaty_ru.csv"
 NEDB_NAME = "nedb_schools_2023-24.csv"
 CS_NAME = "komfortnaya_shkola_operator_2023q3.xlsx"
+MINFIN_NAME = "minfin_local_budget_execution_2024-01.csv"
 
 CASES: list[Case] = [
     # --- bns_dynamic (the real schools table) ---
@@ -883,6 +893,37 @@ CASES: list[Case] = [
         publish=True,
         probe="select count(*) from published.education_budget where year > extract(year from current_date)",
     ),
+    # --- minfin (the real Ministry of Finance series) ---
+    Case("minfin_control", "minfin", MINFIN_NAME, lambda i: MINFIN_CSV.read_bytes(), "loaded", note="2023-12"),
+    Case(
+        "minfin_missing_column",
+        "minfin",
+        MINFIN_NAME,
+        lambda i: minfin_lines(header="date,region,item_code,item_name,value"),
+        "refused",
+        r"missing column\(s\): transformation",
+        row=1,
+    ),
+    Case(
+        "minfin_decimal_comma",
+        "minfin",
+        MINFIN_NAME,
+        lambda i: minfin_lines('2024-01-01,ALM,EXP.04,Образование,"31234,5",level'),
+        "quarantined",
+        r"value '31234,5' is not a number",
+        absent=("31234,5",),
+    ),
+    Case(
+        "minfin_region_by_name",
+        "minfin",
+        MINFIN_NAME,
+        lambda i: minfin_lines("2024-01-01,Алматинская область,EXP.04,Образование,31234.5,level"),
+        "quarantined",
+        r"not a bulletin region code",
+        absent=("Алматинская область",),
+    ),
+    Case("minfin_utf16", "minfin", MINFIN_NAME, lambda i: minfin_lines(encoding="utf-16"), "refused", "not UTF-8"),
+    Case("minfin_empty", "minfin", MINFIN_NAME, lambda i: b"", "refused", r"missing column"),
 ]
 
 

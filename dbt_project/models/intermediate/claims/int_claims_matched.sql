@@ -22,6 +22,32 @@ official as (
 
 ),
 
+bases as (
+
+    select * from {{ ref('claim_official_bases') }}
+
+),
+
+indicator_pairs as (
+
+    select distinct
+        claims.indicator_code as claim_indicator_code,
+        claims.indicator_code as official_indicator_code,
+        'same' as comparison_basis,
+        null::text as claimed_basis,
+        null::text as official_basis
+    from claims
+    union all
+    select
+        bases.claim_indicator_code,
+        bases.official_indicator_code,
+        'different' as comparison_basis,
+        bases.claimed_basis,
+        bases.official_basis
+    from bases
+
+),
+
 dated_claims as (
 
     select
@@ -51,13 +77,24 @@ candidates as (
                 then 2
             else 3
         end as match_rank,
+        indicator_pairs.comparison_basis,
+        indicator_pairs.claimed_basis,
+        indicator_pairs.official_basis,
+        case
+            when not official.is_synthetic and indicator_pairs.comparison_basis = 'same' then 1
+            when not official.is_synthetic then 2
+            when indicator_pairs.comparison_basis = 'same' then 3
+            else 4
+        end as evidence_rank,
         official.linked_calendar_year,
         official.as_of_date
     from dated_claims
+    inner join indicator_pairs
+        on dated_claims.indicator_code = indicator_pairs.claim_indicator_code
     inner join official
         on
             dated_claims.kato_code = official.kato_code
-            and dated_claims.indicator_code = official.indicator_code
+            and indicator_pairs.official_indicator_code = official.indicator_code
             and (
                 (official.as_of_date is not null and dated_claims.reference_date >= official.as_of_date)
                 or (
@@ -87,6 +124,7 @@ best as (
         row_number() over (
             partition by candidates.claim_id
             order by
+                candidates.evidence_rank asc,
                 candidates.match_rank asc,
                 candidates.as_of_date desc nulls last,
                 candidates.linked_calendar_year desc,
@@ -120,6 +158,10 @@ final as (
         dated_claims.matched,
         dated_claims.note,
         official.official_value_id,
+        official.indicator_code as official_indicator_code,
+        coalesce(best.comparison_basis, 'same') as comparison_basis,
+        best.claimed_basis,
+        best.official_basis,
         official.value as official_value,
         official.period as official_period,
         official.as_of_date as official_as_of_date,

@@ -1,7 +1,8 @@
 {#- Official figures in long format, as published (the territory as it was then), one row per
     territory, indicator, period and source: BNS school counts and the BNS finance bulletin, NEDB
-    (pupils, free meals, transport, capacity), open budgets (education budget, pupil transport cost)
-    and the Comfortable School register. Figures for a period carry `period` (`2023/24`, `2023`;
+    (pupils, free meals, transport, capacity), open budgets (education budget, pupil transport cost),
+    the Ministry of Finance bulletin (education budget executed, and its change on the previous year
+    on the same borders) and the Comfortable School register. Figures for a period carry `period` (`2023/24`, `2023`;
     an academic year also its linked calendar year); states on a day (Comfortable School projects
     under construction or finished) carry `as_of_date`, one row from each day the state changed. -#}
 with school_counts as (
@@ -36,6 +37,13 @@ budget as (
 
     select * from {{ ref('fct_education_budget') }}
     where territory_basis = 'as_published'
+
+),
+
+minfin_years as (
+
+    select * from {{ ref('stg_minfin__budget_execution_years') }}
+    where item_code = 'EXP.04' and kato_code is not null
 
 ),
 
@@ -193,6 +201,31 @@ calendar_values as (
     where transport.transport_cost_kzt is not null
     union all
     select
+        minfin_years.kato_code,
+        measures.indicator_code,
+        minfin_years.year::text as period,
+        measures.value,
+        {{ provenance_name("'Ministry of Finance, Statistical Bulletin'", 'minfin_years.is_synthetic') }} as source_name,
+        'execution of local budgets, education (04), ' || measures.reference || '; '
+        || minfin_years.source_file || ' row ' || minfin_years.row_number::text || '; borders: '
+        || minfin_years.borders_note as source_reference,
+        minfin_years.is_synthetic
+    from minfin_years
+    cross join
+        lateral (
+            values
+            (
+                'education_budget_executed_kzt', minfin_years.executed_kzt,
+                'edition of December ' || minfin_years.year::text
+            ),
+            (
+                'education_budget_executed_change_kzt', minfin_years.executed_change_kzt,
+                'December ' || minfin_years.year::text || ' minus December ' || (minfin_years.year - 1)::text
+                || ', same borders'
+            )
+        ) as measures (indicator_code, value, reference)
+    union all
+    select
         bulletin.kato_code,
         case bulletin.table_code
             when '1.1' then 'education_organisations_current_expenditure_kzt'
@@ -202,7 +235,7 @@ calendar_values as (
         bulletin.value_kzt as value,
         'BNS bulletin: finances of education organisations' as source_name,
         bulletin.source_file || ' [' || bulletin.sheet_name || '!' || bulletin.cell_ref || ']' as source_reference,
-        coalesce(batches.is_synthetic, false) as is_synthetic
+        coalesce(batches.is_synthetic, true) as is_synthetic
     from bulletin
     left join batches
         on bulletin.batch_id = batches.batch_id
@@ -428,7 +461,7 @@ final as (
         linked_calendar_year,
         as_of_date,
         value,
-        source_name,
+        {{ provenance_name('source_name', 'is_synthetic') }} as source_name,
         source_reference,
         is_synthetic
     from unioned

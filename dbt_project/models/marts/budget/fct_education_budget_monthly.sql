@@ -8,6 +8,7 @@
             "{{ create_index(this, ['kato_code', 'year', 'month']) }}",
             "{{ create_index(this, ['year', 'month']) }}",
             "{{ create_index(this, ['source_batch_id']) }}",
+            "{{ delete_rows_of_unloaded_batches(this) }}",
         ],
     )
 }}
@@ -21,7 +22,9 @@
 {#- Monthly execution of the education budget (functional group 04) by region and programme, open
     budgets. Incremental on (year, month): a run merges the months that a batch loaded after the
     newest batch in the table delivers, and the month after each (its own execution is its
-    cumulative amount minus the previous month's, so a re-delivered month changes it). -#}
+    cumulative amount minus the previous month's, so a re-delivered month changes it). Months whose
+    rows came from a batch that is no longer loaded (withdrawn, superseded) are merged again, and rows
+    left without a loaded batch are deleted after the merge. -#}
 with execution as (
 
     select * from {{ ref('stg_budget__execution') }}
@@ -49,6 +52,14 @@ new_months as (
         execution.month
     from execution
     where execution.batch_id > {{ newest_batch_loaded }}
+    {% if is_incremental() -%}
+        union
+        select distinct
+            existing.year,
+            existing.month
+        from {{ this }} as existing
+        where existing.source_batch_id not in (select batches.batch_id from batches)
+    {%- endif %}
 
 ),
 
@@ -101,7 +112,7 @@ final as (
         'Open budgets execution report' as source_name,
         selected.source_file || ' (row ' || selected.row_id || ')' as source_reference,
         selected.batch_id as source_batch_id,
-        coalesce(batches.is_synthetic, false) as is_synthetic
+        coalesce(batches.is_synthetic, true) as is_synthetic
     from selected
     left join batches
         on selected.batch_id = batches.batch_id

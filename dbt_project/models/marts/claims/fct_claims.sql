@@ -1,6 +1,8 @@
 {#- Every press claim next to the official figure about the same territory, indicator and period,
-    with the difference and a verdict: `confirmed` (equal within the precision the claim is written
-    with, or as its qualifier allows: almost / more than / over / about ...), `differs`, or
+    with the difference and a verdict (macros/claims.sql, claim_status: the one rule): `confirmed`
+    (equal within the precision the claim is written with, or as its qualifier allows), `differs`,
+    `different_basis` (a plan claimed, an execution official: both shown with the difference),
+    `unverifiable_synthetic` (only a synthetic official figure: no difference is computed), or
     `no_official_figure`. Claims are never merged: each keeps its document, date and language. -#}
 with matched as (
 
@@ -54,12 +56,22 @@ final as (
         measured.official_source,
         measured.official_source_reference,
         measured.official_is_synthetic,
-        measured.official_value - measured.value as difference,
-        {{ percent_of('measured.official_value - measured.value', 'measured.value') }} as difference_percent,
-        {{ claim_status('measured.official_value', 'measured.value', 'measured.qualifier', 'measured.precision_unit') }}
-            as status,
+        case when not coalesce(measured.official_is_synthetic, true) then measured.official_value - measured.value end
+            as difference,
+        case
+            when not coalesce(measured.official_is_synthetic, true)
+                then {{ percent_of('measured.official_value - measured.value', 'measured.value') }}
+        end as difference_percent,
+        {{ claim_status(
+            'measured.official_value', 'measured.value', 'measured.qualifier', 'measured.precision_unit',
+            'measured.official_is_synthetic', 'measured.comparison_basis'
+        ) }} as status,
         {{ claim_rule('measured.value', 'measured.qualifier', 'measured.precision_unit') }} as comparison_rule,
-        measured.note
+        measured.note,
+        measured.official_indicator_code,
+        measured.comparison_basis,
+        measured.claimed_basis,
+        measured.official_basis
     from measured
     left join indicators
         on measured.indicator_code = indicators.indicator_code

@@ -72,7 +72,7 @@ final as (
         ranked.source_file,
         ranked.sheet_name,
         ranked.row_number,
-        coalesce(batches.is_synthetic, false) as is_synthetic
+        coalesce(batches.is_synthetic, true) as is_synthetic
     from ranked
     left join batches
         on ranked.batch_id = batches.batch_id

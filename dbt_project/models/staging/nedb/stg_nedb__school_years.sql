@@ -98,7 +98,7 @@ final as (
         deduplicated.batch_id,
         deduplicated.source_file,
         deduplicated.row_number,
-        coalesce(batches.is_synthetic, false) as is_synthetic
+        coalesce(batches.is_synthetic, true) as is_synthetic
     from deduplicated
     left join batches
         on deduplicated.batch_id = batches.batch_id
