@@ -8,7 +8,10 @@ dictionary and the portal as soon as it is in the manifest and in the ``publishe
 Model ``meta`` keys read here: ``grain`` (list of key columns), ``label_kk|ru|en``, optional
 ``source`` / ``sources`` / ``publisher`` (text shown as the table's source) and ``portal``
 (chart hints for the portal, see :mod:`publication.portal.charts`). Column ``meta``: ``label_kk|ru|en``,
-``unit`` (a code from :data:`UNITS` or any text), optional ``unit_kk|ru|en``, ``definition``.
+``unit`` (a code from :data:`UNITS` or any text), optional ``unit_kk|ru|en``, ``definition``,
+optional ``aggregate`` (``sum``, ``min``, ``max`` or ``none``: how rows of one territory and year may be
+combined; the default is ``sum`` for counts and tenge and ``none`` for everything else, so a month, a
+ratio, a cost per pupil or a coordinate is never added up).
 """
 
 from __future__ import annotations
@@ -77,6 +80,9 @@ COUNT_UNITS = {
     "years",
 }
 MONEY_UNITS = {"kzt", "tenge", "kzt_thousands", "kzt_millions", "kzt_per_pupil"}
+#: units whose values add up over rows (a per-pupil cost, a ratio or a month does not)
+ADDITIVE_UNITS = (COUNT_UNITS - {"shifts", "days", "years"}) | (MONEY_UNITS - {"kzt_per_pupil"})
+AGGREGATES = ("sum", "min", "max", "none")
 RATIO_UNITS = {"ratio", "share"}  # stored as 0..1, shown as percent
 PERCENT_UNITS = {"percent"}  # stored as 0..100
 
@@ -96,6 +102,16 @@ class ColumnSpec:
     description_from: str | None = None  # the upstream model a description was inherited from
     documented: bool = True
     unit_labels: tuple[str, str, str] | None = None
+    aggregate: str | None = None  # declared in the column meta; see :attr:`combine`
+
+    @property
+    def combine(self) -> str:
+        """How values of several rows (of one territory and year) combine: sum, min, max or none."""
+        if self.aggregate in AGGREGATES:
+            return self.aggregate
+        if self.unit in RATIO_UNITS or self.unit in PERCENT_UNITS:
+            return "none"
+        return "sum" if self.unit in ADDITIVE_UNITS else "none"
 
     def label(self, lang: str, *, with_unit: bool = True) -> str:
         text = getattr(self, f"label_{lang}") or self.name
@@ -279,6 +295,7 @@ def _column_spec(manifest: dict, node: dict, col: dict) -> ColumnSpec:
         description_from=inherited,
         documented=bool(meta.get("label_kk") and meta.get("label_ru") and meta.get("label_en")),
         unit_labels=unit_labels,  # type: ignore[arg-type]
+        aggregate=str(meta["aggregate"]) if meta.get("aggregate") else None,
     )
 
 

@@ -96,9 +96,15 @@ def build_measures(snapshot: ReleaseSnapshot, territories: Territories) -> dict:
                 present = [jsonable(r[col.name]) for r in rows if r[col.name] is not None]
                 if not present:
                     continue
-                if _format(col) != "number" and len(rows) > 1:
-                    continue  # a ratio over several rows is not their sum (nor their mean)
-                cell[col.name] = present[0] if len(rows) == 1 else sum(present)
+                if len(rows) == 1:
+                    cell[col.name] = present[0]
+                    continue
+                combine = col.combine  # a month, a ratio or a cost per pupil is never added up
+                if combine == "none":
+                    if len(set(present)) == 1 and len(present) == len(rows):
+                        cell[col.name] = present[0]  # the same value on every row is that value
+                    continue
+                cell[col.name] = {"sum": sum, "min": min, "max": max}[combine](present)
             if cell:
                 values[code][str(year_value)] = cell
                 codes.add(code)
