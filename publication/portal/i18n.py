@@ -202,6 +202,10 @@ UI: dict[str, tuple[str, str, str]] = {
     "content_hash": ("Мазмұн хэші", "Хэш содержимого", "Content hash"),
     "input_batches": ("Кіріс файлдар", "Входные файлы", "Input files"),
     "kb": ("КБ", "КБ", "KB"),
+    "format_csv_excel": ("CSV Excel үшін (;)", "CSV для Excel (;)", "CSV for Excel (;)"),
+    "format_csv": ("CSV (стандарт)", "CSV (стандарт)", "CSV (standard)"),
+    "format_xlsx": ("XLSX", "XLSX", "XLSX"),
+    "format_parquet": ("Parquet", "Parquet", "Parquet"),
     "mb": ("МБ", "МБ", "MB"),
 }
 

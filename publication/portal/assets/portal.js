@@ -223,10 +223,10 @@
     box.appendChild(list);
     DATA.tables.forEach(function (tb) {
       var files = el("div", { cls: "files" });
-      ["csv", "xlsx", "parquet"].forEach(function (fmt) {
+      ["csv_excel", "csv", "xlsx", "parquet"].forEach(function (fmt) {
         var f = tb.files[fmt];
         if (!f) return;
-        files.appendChild(link(f.path, fmt.toUpperCase(), (f.sheet ? t("sheet") + " " + f.sheet + " · " : "") + size(f.bytes)));
+        files.appendChild(link(f.path, t("format_" + fmt), (f.sheet ? t("sheet") + " " + f.sheet + " · " : "") + size(f.bytes)));
       });
       var head = el("tr", {});
       var units = el("tr", { cls: "code" });
