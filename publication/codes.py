@@ -45,3 +45,20 @@ def labels_for(table: str, column: str) -> dict[str, dict[str, str]]:
 def label(table: str, column: str, code, lang: str) -> str | None:
     entry = labels_for(table, column).get(str(code)) if code is not None else None
     return entry[lang] if entry else None
+
+
+def translate(table: str, column: str, value, lang: str) -> str:
+    """A coded value (or a "; "-separated list of them, as in ``source_name``) in ``lang``; an unknown
+    code stays as it is. ``press: <publisher>`` keeps the publisher's own name."""
+    if value is None:
+        return ""
+    parts = []
+    for part in str(value).split("; "):
+        if part.startswith("press: "):
+            parts.append(PRESS[lang] + ": " + part[len("press: ") :])
+        else:
+            parts.append(label(table, column, part, lang) or part)
+    return "; ".join(parts)
+
+
+PRESS = {"kk": "баспасөз", "ru": "пресса", "en": "press"}

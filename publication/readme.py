@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from expectations import check_texts
 from publication import changes as changes_mod
 from publication import exports
 from publication.snapshot import ReleaseSnapshot
@@ -151,12 +152,14 @@ def technical_blocks(snapshot: ReleaseSnapshot, changes: dict) -> list[tuple[str
             f"gate run {gate.get('gate_run_id', '—')}: {passed} of {len(results)} checks passed, "
             f"{critical} critical failures, {warnings} warnings"
         ],
-        ["dataset", "what it protects", "check", "severity", "result"],
+        ["dataset", "нені қорғайды", "что защищает", "what it protects", "check", "severity", "result"],
     ]
     for x in results:
+        said = check_texts.texts(x["protects"])
         check_rows.append(
-            [x["dataset"], x["protects"], x["expectation"], x["severity"], "passed" if x["success"] else "FAILED"]
-        )
+            [x["dataset"], said["kk"], said["ru"], said["en"], x["expectation"], x["severity"],
+             "өтті / пройдена / passed" if x["success"] else "ӨТПЕДІ / НЕ ПРОЙДЕНА / FAILED"]
+        )  # fmt: skip
     blocks.append((HEADINGS["checks"], check_rows))
     inputs = [["batch", "source", "file", "synthetic"]]
     for b in r.get("input_batches") or []:
