@@ -47,6 +47,16 @@
     return node;
   }
 
+  /* a sentence whose {placeholders} are identifiers (table, column names): shown as code */
+  function withCode(key, params) {
+    var p = el("p", { cls: "muted small" });
+    t(key).split(/(\{\w+\})/).forEach(function (part) {
+      var m = part.match(/^\{(\w+)\}$/);
+      p.appendChild(m ? el("code", { text: String(params[m[1]]) }) : document.createTextNode(part));
+    });
+    return p;
+  }
+
   function clear(id) { var n = document.getElementById(id); while (n.firstChild) n.removeChild(n.firstChild); return n; }
 
   function num(v, format) {
@@ -207,10 +217,9 @@
       box.appendChild(card);
       if (!c.available) {
         card.classList.add("unavailable");
-        var detail = c.reason === "columns_missing" ? t("chart_columns_missing", { table: c.table, columns: c.columns || "" })
-          : c.reason === "no_rows" ? t("chart_no_rows", { table: c.table }) : t("not_in_release_detail", { table: c.table });
+        var key = c.reason === "columns_missing" ? "chart_columns_missing" : c.reason === "no_rows" ? "chart_no_rows" : "not_in_release_detail";
         if (c.reason === "not_in_release") card.appendChild(el("p", { cls: "not-in-release", text: t("not_in_release") }));
-        card.appendChild(el("p", { cls: "muted small", text: detail }));
+        card.appendChild(withCode(key, { table: c.table, columns: c.columns || "" }));
         return;
       }
       if (c.traces.length > 5) card.classList.add("wide");
@@ -232,6 +241,9 @@
       c.traces.forEach(function (tr) { tr.y.forEach(function (v) { if (v !== null && Math.abs(v) > top) top = Math.abs(v); }); });
       for (var i = 0; i < SCALES.length; i++) if (top >= SCALES[i][0]) { scale = SCALES[i][0]; scaleWord = SCALES[i][1][lang] + " "; break; }
     }
+    var width = div.clientWidth || 600;
+    var most = Math.max(12, Math.floor(width / 9));  /* a legend entry never wider than the chart */
+    function short(s) { s = String(s); return s.length > most ? s.slice(0, most - 1) + "…" : s; }
     var traces = c.traces.map(function (tr) {
       var x = (tr.x_by_lang ? tr.x_by_lang[lang] : tr.x).map(plain);
       var y = tr.y.map(function (v) { return v === null ? null : v / scale; });
@@ -241,10 +253,10 @@
         return Object.assign({ type: "scatter", mode: "markers", name: plain(t(tr.name_key)), x: x, y: y,
           marker: { symbol: "line-ew-open", size: 28, line: { width: 3, color: "#c0392b" } } }, hover);
       }
-      if (tr.type === "bar") return Object.assign({ type: "bar", name: plain(L(tr.name)), x: x, y: y }, hover);
-      return Object.assign({ type: "scatter", mode: "lines+markers", name: plain(L(tr.name)), x: x, y: y, visible: tr.visible, connectgaps: false }, hover);
+      if (tr.type === "bar") return Object.assign({ type: "bar", name: plain(short(L(tr.name))), x: x, y: y }, hover);
+      return Object.assign({ type: "scatter", mode: "lines+markers", name: plain(short(L(tr.name))), x: x, y: y, visible: tr.visible, connectgaps: false }, hover);
     });
-    var narrow = div.clientWidth && div.clientWidth < 500;
+    var narrow = width < 500;
     var shapes = [], annotations = [];
     (c.breaks || []).forEach(function (b) {  /* a change of borders: a dashed line and what changed */
       shapes.push({ type: "line", xref: "x", yref: "paper", x0: b.x, x1: b.x, y0: 0, y1: 1, line: { dash: "dash", width: 2, color: "#b42318" } });
@@ -287,7 +299,7 @@
       });
       var head = el("tr", {});
       var units = el("tr", { cls: "code" });
-      tb.columns.forEach(function (c) { head.appendChild(el("th", { text: L(c.label) })); units.appendChild(el("th", { text: c.name })); });
+      tb.columns.forEach(function (c) { head.appendChild(el("th", { text: L(c.label) })); units.appendChild(el("th", {}, el("code", { text: c.name }))); });
       var body = el("tbody", {});
       tb.preview.forEach(function (row) {
         var tr = el("tr", {});
@@ -393,8 +405,9 @@
     var box = clear("footer");
     var r = DATA.release;
     box.appendChild(el("p", { text: t("footer") }));
-    box.appendChild(el("p", { cls: "muted small", text: t("git_commit") + ": " + (r.git_commit || "—") + " · " + t("content_hash") + ": " +
-      (r.content_hash || "").slice(0, 16) + " · " + t("exported_at") + ": " + date(r.exported_at) }));
+    box.appendChild(el("p", { cls: "muted small" }, t("git_commit") + ": ", el("code", { text: r.git_commit || "—" }),
+      " · " + t("content_hash") + ": ", el("code", { text: (r.content_hash || "").slice(0, 16) }),
+      " · " + t("exported_at") + ": " + date(r.exported_at)));
     var inputs = el("p", { cls: "muted small" }, t("input_batches") + ": ");
     r.input_batches.forEach(function (b, i) {
       inputs.appendChild(el("code", { text: b.source_file }));
