@@ -15,7 +15,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: help install demo test chromium down clean manifest airflow serve bench reliability lint lock
+.PHONY: help install demo test test-source chromium down clean manifest airflow serve bench reliability lint lock
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -35,6 +35,11 @@ demo: install ## run the pipeline on the embedded sample through Airflow and pub
 
 test: install chromium lint ## lint, then the test suite against a real embedded PostgreSQL
 	@$(BIN)/pytest
+
+test-source: install ## one source's tests only (parser, loader, DAG, raw suite): make test-source SOURCE=nedb
+	@test -n "$(SOURCE)" || { echo "usage: make test-source SOURCE=<name> (see edu-wh sources)"; exit 2; }
+	@$(BIN)/pytest -n 0 $(wildcard tests/ingest/test_$(SOURCE).py tests/expectations/test_raw_$(SOURCE).py) \
+		tests/dags/test_dag_integrity.py -k "$(SOURCE) or registered_source or dagbag"
 
 # The portal's browser test drives Debian's headless Chromium; installed when missing and possible
 # (root with apt-get), otherwise that one test is skipped with the reason.

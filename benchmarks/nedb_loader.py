@@ -118,10 +118,11 @@ def run(rows: int = 1_000_000, small_rows: int = 100_000, workdir: Path | None =
     from edu_wh.bootstrap import bootstrap
     from edu_wh.config import settings
     from edu_wh.warehouse import connect, ensure_warehouse
+    from ingest.registry import all_sources
 
     ensure_warehouse()
     with connect() as conn:
-        bootstrap(conn)
+        bootstrap(conn, all_sources())
         conn.commit()
     workdir = Path(workdir or settings().home / "bench" / "nedb")
     workdir.mkdir(parents=True, exist_ok=True)

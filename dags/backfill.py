@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from airflow.sdk import Param, dag, task
 
-from edu_wh.orchestration import DEFAULT_ARGS, START_DATE, build_release_chain, notify_failure, registered_sources
+from orchestration.dags import DEFAULT_ARGS, START_DATE, build_release_chain, notify_failure, registered_sources
 
 PERIOD = {"type": ["null", "string"], "pattern": r"^\d{4}([-/]\d{2})?$"}
 
@@ -69,7 +69,7 @@ def backfill():
         def load(source_name: str = source_name, **context) -> dict:
             from airflow.sdk.exceptions import AirflowSkipException
 
-            from edu_wh.backfill import backfill_source
+            from orchestration.backfill import backfill_source
 
             params = context["params"]
             if source_name not in params["sources"]:
@@ -86,7 +86,7 @@ def backfill():
 
     @task(trigger_rule="none_failed", retries=0)  # a refused file stays refused: no retry
     def check_rejections(summaries: list) -> None:
-        from edu_wh.pipeline import raise_for_rejections
+        from orchestration.tasks import raise_for_rejections
 
         raise_for_rejections([s for s in summaries if s])
 

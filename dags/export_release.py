@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from airflow.sdk import dag, task
 
-from edu_wh.orchestration import DEFAULT_ARGS, PUBLISHED_ASSET, START_DATE, notify_failure
+from orchestration.dags import DEFAULT_ARGS, PUBLISHED_ASSET, START_DATE, notify_failure
 
 
 @dag(
@@ -28,7 +28,7 @@ from edu_wh.orchestration import DEFAULT_ARGS, PUBLISHED_ASSET, START_DATE, noti
 def export_release():
     @task
     def export_files(**context) -> str:
-        from edu_wh.pipeline import export_release_files
+        from orchestration.tasks import export_release_files
 
         return export_release_files(context["run_id"])
 

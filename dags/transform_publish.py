@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from airflow.sdk import dag
 
-from edu_wh.orchestration import DEFAULT_ARGS, START_DATE, all_raw_assets, build_release_chain, notify_failure
+from orchestration.dags import DEFAULT_ARGS, START_DATE, all_raw_assets, build_release_chain, notify_failure
 
 
 def _any(assets):

@@ -19,6 +19,9 @@ schema                    holds                                               wr
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Protocol
+
 import psycopg
 from psycopg import sql
 
@@ -182,9 +185,15 @@ def ensure_roles(conn: psycopg.Connection) -> None:
             _exec(conn, sql.SQL("grant {} to {}").format(sql.Identifier(role), sql.Identifier(me)))
 
 
-def bootstrap(conn: psycopg.Connection) -> None:
-    """Create or update everything. Safe to run any number of times, also concurrently."""
-    from ingest.registry import all_sources
+class HasRawTable(Protocol):
+    def raw_ddl(self) -> list[str]: ...
+
+
+def bootstrap(conn: psycopg.Connection, sources: Iterable[HasRawTable]) -> None:
+    """Create or update everything. Safe to run any number of times, also concurrently.
+
+    ``sources`` are the registered sources (``ingest.registry.all_sources()``), handed in so the
+    foundation never imports the ingest layer; each gives the DDL of its raw table."""
 
     r = {k: sql.Identifier(v) for k, v in ROLE_NAMES.items()}
     with conn.transaction():
@@ -216,7 +225,7 @@ def bootstrap(conn: psycopg.Connection) -> None:
             _exec(conn, statement)
         _ensure_batch_statuses(conn)
         _ensure_added_columns(conn)
-        for source in all_sources():
+        for source in sources:
             for statement in source.raw_ddl():
                 _exec(conn, statement)
 

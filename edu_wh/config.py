@@ -7,7 +7,9 @@ environment is cheap and side-effect free, so this module is safe to import at D
 
 from __future__ import annotations
 
+import hashlib
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
@@ -116,7 +118,15 @@ class Settings:
 
     @property
     def socket_dir(self) -> Path:
-        return self.home / "pgsocket"
+        """The embedded server's unix socket folder: short on purpose, outside the checkout.
+
+        PostgreSQL refuses a socket path over 107 bytes, so a folder inside a deeply nested
+        checkout would stop the server from starting. One short private folder per EDU_WH_HOME
+        (named by a hash of it) under the system temp dir keeps every checkout path working.
+        """
+        digest = hashlib.sha256(str(self.home).encode()).hexdigest()[:12]
+        base = Path("/tmp") if Path("/tmp").is_dir() else Path(tempfile.gettempdir())
+        return base / f"edu-wh-{digest}"
 
     @property
     def reports_dir(self) -> Path:

@@ -26,15 +26,19 @@ def _default_source() -> str:
     return "Unknown"
 
 
-def apply() -> None:
-    """Idempotent; a no-op if dbt-common's internals moved (then dbt simply stays slower)."""
+def apply() -> bool:
+    """Idempotent; a no-op if dbt-common's internals moved (then dbt simply stays slower).
+    True when the stand-in is in place (``tests/test_dbt_speedups.py`` checks it still applies to
+    the locked dbt-common and answers as the original does)."""
     global _applied
     if _applied:
-        return
+        return True
     try:
         from dbt_common.behavior_flags import BehaviorFlagRendered
     except ImportError:
-        return
-    if hasattr(BehaviorFlagRendered, "_default_source"):
-        BehaviorFlagRendered._default_source = staticmethod(_default_source)
+        return False
+    if not hasattr(BehaviorFlagRendered, "_default_source"):
+        return False
+    BehaviorFlagRendered._default_source = staticmethod(_default_source)
     _applied = True
+    return True

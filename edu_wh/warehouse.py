@@ -2,7 +2,7 @@
 
 The embedded server runs the PostgreSQL binaries shipped by the ``pgserver`` wheel from a data
 directory inside the repository (``.local/pgdata``), listening on 127.0.0.1 and a unix socket in
-``.local/pgsocket`` only. It is started if not running, reused if running, and keeps running
+a short private folder under the system temp dir only (``Settings.socket_dir``). It is started if not running, reused if running, and keeps running
 between commands until ``edu-wh down`` (``make down``).
 """
 

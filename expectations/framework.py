@@ -32,12 +32,11 @@ import pkgutil
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from edu_wh.config import settings
 from edu_wh.errors import UserError
+from expectations.results import BatchInfo, CheckResult, GateFailed, GateReport, SuiteRun, now_utc  # noqa: F401
 
 log = logging.getLogger("edu_wh.gate")
 
@@ -56,30 +55,6 @@ class Check:
 
 
 @dataclass
-class BatchInfo:
-    """A loaded batch a raw suite checks, with the batch its volume is compared to."""
-
-    batch_id: int
-    source_file: str
-    stream: str
-    rows_loaded: int
-    period: str | None = None
-    loaded_at: str | None = None
-    is_synthetic: bool = False
-    is_newest: bool = True  # the newest loaded batch of its stream (volume is checked on these)
-    baseline_batch_id: int | None = None
-    baseline_file: str | None = None
-    baseline_rows: int | None = None
-    volume_accepted: str | None = None  # why a volume change was accepted (edu-wh batches accept)
-
-    def describe(self) -> str:
-        text = f"batch {self.batch_id} ({self.source_file}): {self.rows_loaded:,} rows"
-        if self.baseline_batch_id is None:
-            return text + "; first delivery of its stream, no volume baseline"
-        return text + f"; baseline batch {self.baseline_batch_id} ({self.baseline_file}): {self.baseline_rows:,} rows"
-
-
-@dataclass
 class GateContext:
     """What suites may look at besides their rows: the schema under test, the previous release's
     row counts (published layer) and the batches under check (raw layer)."""
@@ -90,6 +65,7 @@ class GateContext:
     layer: str = "published"
     batches: list[BatchInfo] = field(default_factory=list)
     reference_schema: str = "reference"
+    _grains: dict[str, tuple[str, ...]] | None = field(default=None, repr=False)
 
     def scalar(self, query: str, params: tuple = ()) -> Any:
         row = self.conn.execute(query, params).fetchone()
@@ -105,6 +81,21 @@ class GateContext:
     @property
     def batch_ids(self) -> list[int]:
         return [b.batch_id for b in self.batches]
+
+    def grain(self, table: str) -> list[str]:
+        """The published table's grain as the dbt model declares it (``meta.grain``), read from the
+        manifest: the gate never keeps its own list of key columns."""
+        from edu_wh.dbt_runner import published_grains
+
+        if self._grains is None:
+            self._grains = published_grains()
+        grain = self._grains.get(table)
+        if not grain:
+            raise UserError(
+                f"the dbt model of published.{table} declares no grain (meta.grain)",
+                hint="declare it in dbt_project/models/published/_published__models.yml and rebuild the manifest",
+            )
+        return list(grain)
 
     def batch_list_sql(self, *, newest_only: bool = False) -> str:
         """The batch ids as a SQL list, e.g. ``(12, 15)`` (ids are integers from meta); ``newest_only``:
@@ -134,90 +125,6 @@ class Suite:
 
     def dataset(self, schema: str) -> str:
         return f"{'raw' if self.layer == 'raw' else schema}.{self.table}"
-
-
-@dataclass
-class CheckResult:
-    suite: str
-    dataset: str
-    expectation: str
-    kwargs: dict
-    severity: str
-    success: bool
-    observed: dict
-    protects: str
-    resolve: str
-    layer: str = "published"
-    examples: list[dict] = field(default_factory=list)  # a few offending rows (raw: with batch, file, row)
-    batch_ids: list[int] = field(default_factory=list)  # raw: the batches the offending rows belong to
-
-    @property
-    def unexpected_count(self) -> int | None:
-        value = self.observed.get("unexpected_count", self.observed.get("observed_value"))
-        return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-@dataclass
-class SuiteRun:
-    """One suite in one gate run: what it looked at and how long it took."""
-
-    suite: str
-    layer: str
-    dataset: str
-    seconds: float = 0.0
-    checks: int = 0
-    batches: list[BatchInfo] = field(default_factory=list)
-    skipped: str | None = None  # why nothing was checked (e.g. no loaded batch)
-
-
-@dataclass
-class GateReport:
-    gate_run_id: int | None
-    schema: str
-    results: list[CheckResult]
-    seconds: float
-    markdown: str = ""
-    path: Path | None = None
-    suites: list[SuiteRun] = field(default_factory=list)
-    layers: tuple[str, ...] = ("published",)
-    setup_seconds: float = 0.0  # importing GX and creating its context
-    candidate_hash: str | None = None  # the checked schema's content hash (None: it changed meanwhile)
-
-    @property
-    def critical_failures(self) -> list[CheckResult]:
-        return [r for r in self.results if not r.success and r.severity == "critical"]
-
-    @property
-    def warnings(self) -> list[CheckResult]:
-        return [r for r in self.results if not r.success and r.severity != "critical"]
-
-    @property
-    def success(self) -> bool:
-        return not self.critical_failures
-
-    def summary(self) -> dict:
-        return {
-            "gate_run_id": self.gate_run_id,
-            "expectations": len(self.results),
-            "passed": sum(r.success for r in self.results),
-            "critical_failed": len(self.critical_failures),
-            "warnings_failed": len(self.warnings),
-            "layers": list(self.layers),
-            "seconds": round(self.seconds, 2),
-            "report": str(self.path) if self.path else None,
-        }
-
-
-class GateFailed(UserError):
-    def __init__(self, report: GateReport):
-        failed = report.critical_failures
-        first = "; ".join(f"{r.dataset}: {r.protects}" for r in failed[:3])
-        super().__init__(
-            f"publication gate failed: {len(failed)} critical check(s) failed ({first}); "
-            "published tables were left unchanged",
-            hint=f"read the report {report.path}",
-        )
-        self.report = report
 
 
 def discover_suites(layer: str | None = None) -> list[Suite]:
@@ -384,6 +291,7 @@ def run_gate(
     _quiet_gx()  # again: importing GX created its loggers at INFO
 
     cfg = settings()
+    every_suite = suites is None
     if suites is None:
         suites = discover_suites(layer)
         if layer == "raw":
@@ -399,6 +307,9 @@ def run_gate(
     with connect("transformer", autocommit=True, application_name="edu-wh gate") as conn:
         previous = _published_row_counts(conn)
         checked_hash = _content_hash(conn, schema) if "published" in layers else None
+        if every_suite and "raw" in layers:
+            results.extend(_sources_without_a_suite(conn, suites))
+        results.extend(_rules_missing(conn))
         for suite in suites:
             suite_started = time.perf_counter()
             ctx = GateContext(
@@ -443,6 +354,58 @@ def run_gate(
     if raise_on_failure and not report.success:
         raise GateFailed(report)
     return report
+
+
+def _rules_missing(conn) -> list[CheckResult]:
+    """The checks apply dbt's rules as the SQL functions dbt creates in ``reference``
+    (macros/rule_functions.sql); before dbt ever ran there are none, and this says so once."""
+    present = conn.execute(
+        "select count(*) from pg_proc where pronamespace = to_regnamespace('reference')::oid"
+    ).fetchone()[0]
+    if present:
+        return []
+    return [
+        CheckResult(
+            suite="gate_preflight",
+            dataset="reference",
+            expectation="rule_functions_exist",
+            kwargs={},
+            severity="critical",
+            success=False,
+            observed={"functions_in_reference": 0},
+            protects="the rules the checks apply (reference.normalize_name, bns_value, …) exist: dbt creates them",
+            resolve="run dbt first (`edu-wh transform`, or `dbt seed`), which creates the rule functions and the "
+            "reference lists, then run the gate again",
+            layer="raw",
+        )
+    ]
+
+
+def _sources_without_a_suite(conn, suites: list[Suite]) -> list[CheckResult]:
+    """A source with loaded batches but no raw suite would reach the build unchecked: a critical
+    failure naming it, so adding a source without its suite can never pass the gate."""
+    covered = {s.source for s in suites if s.layer == "raw" and s.source}
+    rows = conn.execute(
+        "select source, count(*) from meta.load_batches where status = 'loaded' group by source order by source"
+    ).fetchall()
+    return [
+        CheckResult(
+            suite="gate_coverage",
+            dataset=f"raw ({source})",
+            expectation="raw_suite_exists",
+            kwargs={"source": source},
+            severity="critical",
+            success=False,
+            observed={"loaded_batches": batches},
+            protects=f"every loaded source is checked before publication: {source} has {batches} loaded "
+            "batch(es) and no raw suite",
+            resolve=f"add expectations/suites/raw_{source}.py (copy the suite of a similar source), or withdraw "
+            "the batches (edu-wh batches withdraw)",
+            layer="raw",
+        )
+        for source, batches in rows
+        if source not in covered
+    ]
 
 
 def _run_suite(gx, context, datasource, suite: Suite, ctx: GateContext, dataset: str) -> list[CheckResult]:
@@ -527,7 +490,7 @@ def _published_row_counts(conn) -> dict[str, int]:
 
 def _content_hash(conn, schema: str) -> str:
     """The content hash ``publish`` compares: the gate vouches for exactly these contents."""
-    from publication.swap import content_hashes
+    from edu_wh.hashes import content_hashes
 
     return content_hashes(conn, schema)[2]
 
@@ -588,7 +551,3 @@ def _record(conn, report: GateReport, run_id: str | None) -> int:
                 ],
             )
     return gate_run_id
-
-
-def now_utc() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")

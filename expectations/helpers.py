@@ -26,9 +26,12 @@ WHERE = "_batch_id, _source_file, _sheet, _row_number"  # the columns that locat
 
 
 def common_published_checks(
-    ctx: GateContext, table: str, *, key: list[str], kato_column: str = "kato_code", min_rows: int = 1
+    ctx: GateContext, table: str, *, kato_column: str = "kato_code", min_rows: int = 1
 ) -> list[Check]:
+    """Volume, grain (from the dbt manifest), keys not null and known territory codes."""
     import great_expectations.expectations as gxe
+
+    key = ctx.grain(table)
 
     checks = [
         Check(
@@ -80,37 +83,29 @@ def _has_table(ctx: GateContext, table: str) -> bool:
     return bool(ctx.scalar("select to_regclass(%s) is not null", (f'"{ctx.schema}"."{table}"',)))
 
 
-# --- SQL twins of the dbt macros (kept equal by tests/expectations/test_helpers.py) -----------------
+# --- rules shared with dbt -----------------------------------------------------------------------
+# Each is one dbt macro, made a SQL function in the reference schema by dbt's on-run-start
+# (dbt_project/macros/rule_functions.sql): the gate calls the function, so no rule is written twice.
+
+
+def rule_sql(rule: str, expression: str) -> str:
+    """``reference.<rule>(<expression>)``: a rule of dbt_project/macros/ applied in a check's query."""
+    return f"reference.{rule}({expression})"
 
 
 def normalize_name_sql(expression: str) -> str:
-    """SQL twin of ``macros/normalize_name.sql`` (and ``ingest.reference.normalize_name``)."""
-    return (
-        f"replace(replace(lower(trim(regexp_replace(regexp_replace({expression}, '\\*+|\\d+\\)', '', 'g'), "
-        f"'\\s+', ' ', 'g'))), 'ё', 'е'), 'г. ', 'г.')"
-    )
+    """``macros/normalize_name.sql`` (the SQL side of ``ingest.reference.normalize_name``)."""
+    return rule_sql("normalize_name", expression)
 
 
 def bns_value_sql(text: str) -> str:
-    """SQL twin of the ``bns_value`` macro: BNS cell text → number (NULL for markers and formulas)."""
-    return (
-        f"case when btrim({text}) = '0,0' then 0 "
-        f"when btrim({text}) ~ '^-?\\d[\\d\\s\\u00a0]*([.,]\\d+)?$' "
-        f"then replace(regexp_replace(btrim({text}), '[\\s\\u00a0]', '', 'g'), ',', '.')::numeric end"
-    )
+    """The ``bns_value`` macro: BNS cell text → number (NULL for markers and formulas)."""
+    return rule_sql("bns_value", text)
 
 
 def bns_status_sql(text: str) -> str:
-    """SQL twin of the ``bns_value_status`` macro."""
-    return (
-        f"case when {text} is null then 'empty' "
-        f"when btrim({text}) in ('-', '–', '—') then 'none' "
-        f"when btrim({text}) in ('…', '...') then 'missing' "
-        f"when btrim({text}) in ('х', 'x', 'Х', 'X') then 'confidential' "
-        f"when btrim({text}) = '0,0' then 'negligible' "
-        f"when left(btrim({text}), 1) = '=' then 'formula' "
-        f"else 'reported' end"
-    )
+    """The ``bns_value_status`` macro: why a BNS cell has no number (or ``reported``)."""
+    return rule_sql("bns_value_status", text)
 
 
 def sql_text(value: str) -> str:

@@ -13,7 +13,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from expectations.check_texts import text as translated
-from expectations.framework import CheckResult, GateReport, SuiteRun, now_utc
+from expectations.results import CheckResult, GateReport, SuiteRun, now_utc
 
 LAYER_TITLES = {
     "raw": "Raw deliveries (schema `raw`: the publishers' files the build reads)",

@@ -16,12 +16,14 @@ source, (project, status date) not repeated in the file; failures are quarantine
 
 from __future__ import annotations
 
+import csv
 import re
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
+from edu_wh.config import DBT_PROJECT_DIR
 from ingest.base import ParsedItem, ParseReport, RawTable, Rejected, Row, Source, SourceFormatError
 from ingest.excel import Sheet, read_workbook
 
@@ -41,41 +43,15 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "note": ("Примечание", "Ескертпе"),
 }
 OPTIONAL = {"note", "name_kk", "target_year"}
-STATUSES: dict[str, str] = {
-    "planned": "planned",
-    "планируется": "planned",
-    "запланирован": "planned",
-    "запланировано": "planned",
-    "жоспарланған": "planned",
-    "under construction": "under_construction",
-    "under_construction": "under_construction",
-    "строительство": "under_construction",
-    "ведется строительство": "under_construction",
-    "на стадии строительства": "under_construction",
-    "құрылыс жүргізілуде": "under_construction",
-    "finished": "finished",
-    "введен в эксплуатацию": "finished",
-    "введена в эксплуатацию": "finished",
-    "завершен": "finished",
-    "завершено": "finished",
-    "пайдалануға берілді": "finished",
-    "delayed": "delayed",
-    "перенос сроков": "delayed",
-    "сроки перенесены": "delayed",
-    "мерзімі ауыстырылды": "delayed",
-}
-FUNDING: dict[str, str] = {
-    "республиканский бюджет": "republican",
-    "республиканский": "republican",
-    "рб": "republican",
-    "республикалық бюджет": "republican",
-    "местный бюджет": "local",
-    "местный": "local",
-    "мб": "local",
-    "жергілікті бюджет": "local",
-    "republican": "republican",
-    "local": "local",
-}
+
+
+def _labels(kind: str) -> dict[str, str]:
+    """The register's wording of ``kind`` (status, funding) → code, from the seed that staging reads too
+    (``dbt_project/seeds/comfortable_school_labels.csv``): one list, in Python and SQL."""
+    with open(DBT_PROJECT_DIR / "seeds" / "comfortable_school_labels.csv", encoding="utf-8", newline="") as fh:
+        return {normalize(row["label"]): row["code"] for row in csv.DictReader(fh) if row["kind"] == kind}
+
+
 TOTAL_ROW = re.compile(r"^(итого|всего|барлығы|жиыны)\b")
 DMY = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})(\s*г\.?)?$")
 ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})([T ]00:00(:00)?)?$")
@@ -83,6 +59,10 @@ ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})([T ]00:00(:00)?)?$")
 
 def normalize(text: str | None) -> str:
     return re.sub(r"\s+", " ", (text or "").replace("ё", "е").replace("Ё", "Е")).strip().lower()
+
+
+STATUSES: dict[str, str] = _labels("status")
+FUNDING: dict[str, str] = _labels("funding")
 
 
 def parse_date(text: str | None) -> date | None:

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import BinaryIO
 
 from ingest.base import SourceFormatError
+from ingest.workbook_safety import LIMITS, CellBudget, check_sheet_count, check_xlsx_archive
 
 XLSX_MAGIC = b"PK\x03\x04"
 XLS_MAGIC = b"\xd0\xcf\x11\xe0"
@@ -78,25 +79,69 @@ def read_workbook(stream: BinaryIO, filename: str) -> Iterator[Sheet]:
 
 
 def _read_xlsx(data: bytes, filename: str) -> Iterator[Sheet]:
-    import openpyxl
+    from openpyxl.reader.excel import ExcelReader
+    from openpyxl.styles.stylesheet import apply_stylesheet
+    from openpyxl.worksheet._reader import WorkSheetParser
 
     try:
-        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            check_xlsx_archive(archive, filename)
+        # openpyxl's own steps of load_workbook, without building its worksheets: a read-only worksheet
+        # scans the whole sheet for its size when the <dimension> is missing, which doubles the reading
+        reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=False)
+        reader.read_manifest()
+        reader.read_strings()
+        reader.read_workbook()
+        apply_stylesheet(reader.archive, reader.wb)
+        parts = [
+            (sheet.name, rel.target)
+            for sheet, rel in reader.parser.find_sheets()
+            if rel.target in reader.valid_files and "chartsheet" not in rel.Type
+        ]
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
         raise SourceFormatError(filename, f"not a readable .xlsx workbook (truncated or corrupt: {exc})") from exc
+    wb = reader.wb
     try:
-        for ws in wb.worksheets:
-            rows = []
+        check_sheet_count(len(parts), filename)
+        seen = 0
+        for title, part in parts:
+            # the declared used range (<dimension>) is not trusted: only cells that hold a value count
+            budget = CellBudget(filename, title, previous=seen)
+            cells: dict[int, list[tuple[int, str]]] = {}
             try:
-                for row in ws.iter_rows(values_only=True):
-                    rows.append([cell_text(v) for v in row])
+                with reader.archive.open(part) as src:
+                    parser = WorkSheetParser(
+                        src,
+                        reader.shared_strings,
+                        data_only=False,
+                        epoch=wb.epoch,
+                        date_formats=wb._date_formats,
+                        timedelta_formats=wb._timedelta_formats,
+                    )
+                    for _, row in parser.parse():
+                        for cell in row:
+                            text = cell_text(cell["value"])
+                            if text is None:
+                                continue
+                            r, c = cell["row"] - 1, cell["column"] - 1
+                            budget.add(r, c)
+                            cells.setdefault(r, []).append((c, text))
             except (zipfile.BadZipFile, OSError, EOFError) as exc:
-                raise SourceFormatError(filename, f"sheet {ws.title!r} is truncated or corrupt ({exc})") from exc
-            while rows and not any(rows[-1]):
-                rows.pop()
-            yield Sheet(ws.title, rows)
+                raise SourceFormatError(filename, f"sheet {title!r} is truncated or corrupt ({exc})") from exc
+            seen = budget.cells
+            yield Sheet(title, _dense(cells, budget.last_row))
     finally:
-        wb.close()
+        reader.archive.close()
+
+
+def _dense(cells: dict[int, list[tuple[int, str]]], height: int) -> list[list[str | None]]:
+    rows: list[list[str | None]] = [[] for _ in range(height)]
+    for r, values in cells.items():
+        row = [None] * (max(c for c, _ in values) + 1)
+        for c, text in values:
+            row[c] = text
+        rows[r] = row
+    return rows
 
 
 def _read_xls(data: bytes, filename: str) -> Iterator[Sheet]:
@@ -105,6 +150,13 @@ def _read_xls(data: bytes, filename: str) -> Iterator[Sheet]:
     import xlrd
     from xlrd.compdoc import CompDocError
 
+    if len(data) > LIMITS.max_xls_bytes:
+        raise SourceFormatError(
+            filename,
+            f"the .xls workbook is {len(data) / 1e6:,.1f} MB (limit {LIMITS.max_xls_bytes / 1e6:,.0f} MB for the "
+            "old binary format)",
+            hint="save it as .xlsx, or re-download it from the publisher",
+        )
     unreadable = (
         xlrd.XLRDError,
         CompDocError,
@@ -116,30 +168,34 @@ def _read_xls(data: bytes, filename: str) -> Iterator[Sheet]:
         struct.error,
     )
     try:
-        book = xlrd.open_workbook(file_contents=data, on_demand=True)
+        book = xlrd.open_workbook(file_contents=data, on_demand=True, ragged_rows=True)
     except unreadable as exc:
         raise SourceFormatError(filename, f"not a readable .xls workbook (truncated or corrupt: {exc})") from exc
     try:
+        check_sheet_count(book.nsheets, filename)
+        seen = 0
         for index in range(book.nsheets):
             try:
                 sheet = book.sheet_by_index(index)
             except unreadable as exc:
                 raise SourceFormatError(filename, f"sheet {index + 1} is truncated or corrupt ({exc})") from exc
-            rows = []
+            budget = CellBudget(filename, sheet.name, previous=seen)
+            cells: dict[int, list[tuple[int, str]]] = {}
             for r in range(sheet.nrows):
-                row = []
-                for c in range(sheet.ncols):
+                for c in range(sheet.row_len(r)):
                     cell = sheet.cell(r, c)
                     if cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
-                        row.append(None)
-                    elif cell.ctype == xlrd.XL_CELL_ERROR:
-                        row.append("#" + xlrd.error_text_from_code.get(cell.value, "ERROR"))
+                        continue
+                    if cell.ctype == xlrd.XL_CELL_ERROR:
+                        text = "#" + xlrd.error_text_from_code.get(cell.value, "ERROR")
                     else:
-                        row.append(cell_text(cell.value))
-                rows.append(row)
-            while rows and not any(rows[-1]):
-                rows.pop()
-            yield Sheet(sheet.name, rows)
+                        text = cell_text(cell.value)
+                    if text is None:
+                        continue
+                    budget.add(r, c)
+                    cells.setdefault(r, []).append((c, text))
+            seen = budget.cells
+            yield Sheet(sheet.name, _dense(cells, budget.last_row))
             book.unload_sheet(index)
     finally:
         book.release_resources()

@@ -1,5 +1,5 @@
 """A small HTTP client for publishers' APIs: a timeout on every request, bounded retries with
-exponential backoff and jitter, ``Retry-After`` honoured, and errors a user can act on.
+exponential backoff and jitter (tenacity), ``Retry-After`` honoured, and errors a user can act on.
 
 Retried: 429 (waiting ``Retry-After`` when given), 5xx, timeouts, connection errors, and a
 response the caller's ``validate`` function refuses with :class:`RetryableResponse` (truncated or
@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
 import httpx
+import tenacity
 
 from edu_wh.errors import UserError
 
@@ -117,82 +118,100 @@ class HttpClient:
         validate: Callable[[bytes], T] = lambda content: content,  # type: ignore[assignment,return-value]
         what: str | None = None,
     ) -> Fetched[T]:
-        """GET ``path`` until a response passes ``validate`` or the attempts run out."""
+        """GET ``path`` until a response passes ``validate`` or the attempts run out.
+
+        The retry loop is tenacity's (stop after ``max_attempts``, wait ``Retry-After`` when the
+        publisher gives one, else exponential backoff with jitter); one attempt is :meth:`_attempt`."""
         params = dict(params or {})
         shown = redact(self._client.base_url.join(path), params)
         what = what or shown
-        last_problem = "no attempt made"
-        last_status: int | None = None
-        for attempt in range(1, self.retry.max_attempts + 1):
-            wait: float | None = None
-            try:
-                self.requests_made += 1
-                response = self._client.get(path, params=params)
-            except httpx.TimeoutException:
-                last_problem = f"no answer within {self.timeout:g} s (timeout)"
-                last_status = None
-            except httpx.TransportError as exc:
-                last_problem = f"connection failed ({type(exc).__name__}: {exc})"
-                last_status = None
-            else:
-                last_status = response.status_code
-                if response.status_code in self.refusals:
-                    message, hint = self.refusals[response.status_code]
-                    raise PublisherError(
-                        f"{message} (HTTP {response.status_code} for {what})",
-                        hint=hint,
-                        status=response.status_code,
-                        attempts=attempt,
-                    )
-                if response.status_code == 429:
-                    retry_after = parse_retry_after(response.headers.get("Retry-After"))
-                    last_problem = "rate limited (HTTP 429)"
-                    if retry_after is not None:
-                        if retry_after > self.retry.max_retry_after:
-                            raise PublisherError(
-                                f"{self.publisher} asks to wait {retry_after:.0f} s before the next request "
-                                f"(HTTP 429 for {what})",
-                                hint="run the fetch again later",
-                                status=429,
-                                attempts=attempt,
-                            )
-                        wait = retry_after + self._rng.uniform(0, 0.1)
-                elif response.status_code >= 500:
-                    last_problem = f"server error (HTTP {response.status_code})"
-                elif response.status_code >= 400:
-                    raise PublisherError(
-                        f"{self.publisher} refused the request for {what}: HTTP {response.status_code} "
-                        f"{_snippet(response.content)}",
-                        status=response.status_code,
-                        attempts=attempt,
-                    )
-                else:
-                    try:
-                        value = validate(response.content)
-                    except RetryableResponse as exc:
-                        last_problem = str(exc)
-                    else:
-                        return Fetched(shown, response.status_code, response.content, value, attempt)
-            if attempt == self.retry.max_attempts:
-                break
-            if wait is None:
-                wait = self.retry.backoff(attempt, self._rng)
+
+        def log_retry(state: tenacity.RetryCallState) -> None:
+            failed = state.outcome.exception()
             log.warning(
                 "%s: %s on attempt %d/%d for %s; retrying in %.2f s",
                 self.publisher,
-                last_problem,
-                attempt,
+                failed,
+                state.attempt_number,
                 self.retry.max_attempts,
                 what,
-                wait,
+                state.upcoming_sleep,
             )
-            self.sleep(wait)
-        raise PublisherError(
-            f"{self.publisher} failed {self.retry.max_attempts} times for {what}: {last_problem}",
-            hint="the publisher may be down; rerun later (pages already received are kept and not fetched again)",
-            status=last_status,
-            attempts=self.retry.max_attempts,
+
+        retrying = tenacity.Retrying(
+            stop=tenacity.stop_after_attempt(self.retry.max_attempts),
+            wait=self._wait,
+            retry=tenacity.retry_if_exception_type(_FailedAttempt),
+            before_sleep=log_retry,
+            sleep=self.sleep,
+            reraise=True,
         )
+        try:
+            for attempt in retrying:
+                with attempt:
+                    return self._attempt(path, params, validate, what, shown, attempt.retry_state.attempt_number)
+        except _FailedAttempt as failed:
+            raise PublisherError(
+                f"{self.publisher} failed {self.retry.max_attempts} times for {what}: {failed}",
+                hint="the publisher may be down; rerun later (pages already received are kept and not fetched again)",
+                status=failed.status,
+                attempts=self.retry.max_attempts,
+            ) from None
+        raise AssertionError("unreachable: tenacity either returned or raised")  # pragma: no cover
+
+    def _wait(self, state: tenacity.RetryCallState) -> float:
+        """Seconds before the next attempt: the publisher's ``Retry-After`` if it gave one, else backoff."""
+        failed = state.outcome.exception()
+        if isinstance(failed, _FailedAttempt) and failed.retry_after is not None:
+            return failed.retry_after + self._rng.uniform(0, 0.1)
+        return self.retry.backoff(state.attempt_number, self._rng)
+
+    def _attempt(self, path, params, validate, what: str, shown: str, attempt: int) -> Fetched[T]:
+        """One request: the validated response, :class:`_FailedAttempt` (retry may help) or
+        :class:`PublisherError` (it cannot: a refusal, or a Retry-After longer than we wait)."""
+        self.requests_made += 1
+        try:
+            response = self._client.get(path, params=params)
+        except httpx.TimeoutException:
+            raise _FailedAttempt(f"no answer within {self.timeout:g} s (timeout)") from None
+        except httpx.TransportError as exc:
+            raise _FailedAttempt(f"connection failed ({type(exc).__name__}: {exc})") from None
+        status = response.status_code
+        if status in self.refusals:
+            message, hint = self.refusals[status]
+            raise PublisherError(f"{message} (HTTP {status} for {what})", hint=hint, status=status, attempts=attempt)
+        if status == 429:
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            if retry_after is not None and retry_after > self.retry.max_retry_after:
+                raise PublisherError(
+                    f"{self.publisher} asks to wait {retry_after:.0f} s before the next request (HTTP 429 for {what})",
+                    hint="run the fetch again later",
+                    status=429,
+                    attempts=attempt,
+                )
+            raise _FailedAttempt("rate limited (HTTP 429)", status=429, retry_after=retry_after)
+        if status >= 500:
+            raise _FailedAttempt(f"server error (HTTP {status})", status=status)
+        if status >= 400:
+            raise PublisherError(
+                f"{self.publisher} refused the request for {what}: HTTP {status} {_snippet(response.content)}",
+                status=status,
+                attempts=attempt,
+            )
+        try:
+            value = validate(response.content)
+        except RetryableResponse as exc:
+            raise _FailedAttempt(str(exc), status=status) from None
+        return Fetched(shown, status, response.content, value, attempt)
+
+
+class _FailedAttempt(Exception):
+    """An attempt that another attempt may fix; its text says what went wrong."""
+
+    def __init__(self, problem: str, *, status: int | None = None, retry_after: float | None = None):
+        super().__init__(problem)
+        self.status = status
+        self.retry_after = retry_after
 
 
 def parse_retry_after(value: str | None) -> float | None:

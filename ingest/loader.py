@@ -18,7 +18,6 @@ with the reason; any other error as ``failed``. Either way the caller gets the e
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import time
 from collections.abc import Callable
@@ -29,6 +28,7 @@ import psycopg
 from psycopg import sql
 
 from edu_wh.config import settings
+from edu_wh.events import record_event
 from edu_wh.warehouse import connect
 from ingest.base import CsvChunk, ParseReport, Rejected, Row, Source, SourceFormatError
 
@@ -85,6 +85,37 @@ def is_landing_file(path: Path) -> bool:
     )
 
 
+def unaccepted_files(source: Source, folder: Path) -> list[tuple[Path, str]]:
+    """Files in a landing folder that no pattern of the source takes, each with the reason to quarantine
+    it: nothing delivered is silently ignored."""
+    if not folder.is_dir():
+        return []
+    out = []
+    for path in sorted(p for p in folder.rglob("*") if is_landing_file(p)):
+        if any(path.match(pattern) for pattern in source.file_patterns):
+            continue
+        out.append(
+            (
+                path,
+                f"{path.name}: no reader of source {source.name} takes this file; accepted formats: "
+                + ", ".join(source.file_patterns),
+            )
+        )
+    return out
+
+
+def quarantine_target(folder: Path, name: str) -> Path:
+    """A free name in the quarantine folder: a second refused file of the same name is kept beside the
+    first (``report.xlsx``, ``report.2.xlsx``, ``report.3.xlsx``, ...), never over it."""
+    target = folder / name
+    stem, suffix = Path(name).stem, Path(name).suffix
+    n = 1
+    while target.exists() or (folder / (target.name + ".reason.txt")).exists():
+        n += 1
+        target = folder / f"{stem}.{n}{suffix}"
+    return target
+
+
 def is_synthetic(path: Path) -> bool:
     """Files below a folder holding the generator's marker are synthetic."""
     for parent in path.resolve().parents:
@@ -106,10 +137,12 @@ def load_file(
     allow_volume_drop: bool = False,
     on_progress: Callable[[int], None] | None = None,
     reload: bool = False,
+    retry_failed: bool = True,
 ) -> LoadResult:
     """Load one file. ``reload=True`` loads a file again even if its hash was loaded before: the
     earlier batch of the same file is marked ``superseded`` in the same transaction that marks the
-    new one ``loaded`` (staging keeps the newest batch, so the new rows win)."""
+    new one ``loaded`` (staging keeps the newest batch, so the new rows win). ``retry_failed=False``
+    (landing scans): bytes whose earlier load failed with an unexpected error are refused until they change."""
     path = Path(path)
     cfg = settings()
     display = path.name
@@ -143,6 +176,19 @@ def load_file(
                 result = LoadResult(source.name, display, "already_loaded", done[0])
                 log.info(result.summary())
                 return result
+            failed = conn.execute(
+                "select batch_id, error from meta.load_batches where source = %s and file_sha256 = %s "
+                "and status = 'failed' order by batch_id desc limit 1",
+                (source.name, sha),
+            ).fetchone()
+            if failed and not done and not reload and not retry_failed:
+                # a landing scan does not retry bytes that failed unexpectedly: a changed file (or --reload) does
+                raise SourceFormatError(
+                    display,
+                    f"these bytes failed before as batch {failed[0]} ({failed[1]}); not retried until the file changes",
+                    hint="fix the cause, then load it again with reload (edu-wh ingest --reload), or deliver a "
+                    "corrected file",
+                )
             stream_key = source.stream_key(display)
             batch_id = _new_batch(conn, source, display, sha, size, synthetic, run_id, stream_key)
             try:
@@ -296,12 +342,11 @@ def _load_batch(
                         display, drop, hint="if the smaller delivery is genuine, load it with --allow-volume-drop"
                     )
                 # the gate's volume check honours the same acceptance (edu-wh batches accept writes it too)
-                cur.execute(
-                    "insert into meta.events (kind, message, details) values ('batch_accepted', %s, %s)",
-                    (
-                        f"batch {batch_id}: volume drop accepted at load (--allow-volume-drop)",
-                        json.dumps({"batch_id": batch_id, "reason": f"loaded with --allow-volume-drop: {drop}"}),
-                    ),
+                record_event(
+                    cur.connection,
+                    "batch_accepted",
+                    f"batch {batch_id}: volume drop accepted at load (--allow-volume-drop)",
+                    details={"batch_id": batch_id, "reason": f"loaded with --allow-volume-drop: {drop}"},
                 )
         result.notes = report.notes
         if supersedes:

@@ -7,7 +7,8 @@ the territories the warehouse covers:
 
 * the territory seeds (``dbt_project/seeds/territories.csv`` and, once present,
   ``territory_changes.csv``: every 9-digit value in a column whose name mentions ``kato``);
-* the KATO classifier as of 17.10.2022 (``data/samples/reference/kato_2022-10-17_full_ru.csv``);
+* ``kato_codes.csv``: every code of the covered territories in the KATO classifier as of
+  17.10.2022, at every level (a seed, so acceptance never depends on a demo file being present);
 * the codes valid before the changes :func:`code_changes` lists (pre-2022 districts of Almaty
   oblast, Kapchagay, districts that did not exist yet).
 
@@ -23,10 +24,10 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from edu_wh.config import DBT_PROJECT_DIR, REPO_ROOT
+from edu_wh.config import DBT_PROJECT_DIR
 
 SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
-KATO_CLASSIFIER = REPO_ROOT / "data" / "samples" / "reference" / "kato_2022-10-17_full_ru.csv"
+KATO_CODES_SEED = SEEDS_DIR / "kato_codes.csv"
 KATO_PATTERN = re.compile(r"^\d{9}$")
 
 SPLIT_DATE = date(2022, 6, 8)  # Almaty oblast split; Zhetysu oblast created
@@ -115,11 +116,11 @@ def _kato_values_in_seed(name: str) -> set[str]:
 
 @functools.cache
 def known_kato_codes() -> frozenset[str]:
-    """Every KATO code a delivered row may carry (current, classifier, seeds, pre-change codes)."""
-    codes = _kato_values_in_seed("territories.csv") | _kato_values_in_seed("territory_changes.csv")
-    if KATO_CLASSIFIER.exists():
-        with open(KATO_CLASSIFIER, encoding="utf-8-sig", newline="") as fh:
-            codes |= {row["code"] for row in csv.DictReader(fh, delimiter=";") if KATO_PATTERN.match(row["code"])}
+    """Every KATO code a delivered row may carry: the seeds (territories, their changes, the covered
+    territories' classifier codes) and the codes valid before each change."""
+    codes = set()
+    for seed in ("territories.csv", "territory_changes.csv", KATO_CODES_SEED.name):
+        codes |= _kato_values_in_seed(seed)
     for change in code_changes():
         codes |= {change.old_code, change.new_code}
     return frozenset(codes)

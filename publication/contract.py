@@ -17,12 +17,10 @@ ratio, a cost per pupil or a coordinate is never added up).
 from __future__ import annotations
 
 import functools
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from edu_wh.config import settings
-from edu_wh.errors import UserError
+from edu_wh.dbt_runner import is_published_model, load_manifest, manifest_path  # noqa: F401 - part of this module's API
 
 LANGUAGES = ("kk", "ru", "en")
 
@@ -213,36 +211,6 @@ def type_kind(data_type: str) -> str:
     if t.startswith("timestamp"):
         return "timestamp"
     return "other"
-
-
-def manifest_path() -> Path:
-    return settings().dbt_target_dir / "manifest.json"
-
-
-def load_manifest(path: Path | None = None) -> dict:
-    """The dbt manifest; built with ``dbt parse`` (no database access) if it is not there yet."""
-    path = path or manifest_path()
-    if not path.exists():
-        from edu_wh.pipeline import build_manifest
-
-        path = build_manifest()
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise UserError(
-            f"cannot read the dbt manifest {path}: {exc}", hint="rebuild it with `edu-wh manifest`"
-        ) from exc
-
-
-def is_published_model(node: dict, project: str | None) -> bool:
-    if node.get("resource_type") != "model":
-        return False
-    if project and node.get("package_name") != project:
-        return False
-    fqn = node.get("fqn") or []
-    return (len(fqn) > 2 and fqn[1] == "published") or str(node.get("original_file_path", "")).startswith(
-        "models/published/"
-    )
 
 
 def _inherited_description(manifest: dict, node: dict, column: str) -> tuple[str, str | None]:

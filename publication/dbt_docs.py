@@ -77,7 +77,7 @@ def point_at_release(manifest: dict, catalog: dict, snapshot: ReleaseSnapshot) -
 def write_dbt_docs(snapshot: ReleaseSnapshot, out_dir: Path) -> list[Path]:
     from dbt.task.docs import DOCS_INDEX_FILE_PATH
 
-    from edu_wh.pipeline import dbt_command
+    from edu_wh.dbt_runner import dbt_command
 
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="edu-wh-docs-") as tmp:

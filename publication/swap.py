@@ -30,6 +30,8 @@ from psycopg import sql
 from edu_wh.bootstrap import ROLE_NAMES
 from edu_wh.config import REPO_ROOT, settings
 from edu_wh.errors import UserError
+from edu_wh.events import record_event
+from edu_wh.hashes import content_hashes, schema_tables, table_hash  # noqa: F401 - re-used below
 from edu_wh.warehouse import connect
 
 log = logging.getLogger("edu_wh.publish")
@@ -61,37 +63,6 @@ class PublishResult:
             f"published release {self.release_id} (previous: {self.previous_release_id or 'none'}) "
             f"in {self.swap_seconds * 1000:.0f} ms: {tables}"
         )
-
-
-def schema_tables(conn: psycopg.Connection, schema: str) -> list[str]:
-    return [
-        r[0]
-        for r in conn.execute(
-            "select table_name from information_schema.tables where table_schema = %s and table_type = 'BASE TABLE' "
-            "order by table_name",
-            (schema,),
-        ).fetchall()
-    ]
-
-
-def table_hash(conn: psycopg.Connection, schema: str, table: str) -> tuple[str, int]:
-    """Order-independent hash of a table's content, and its row count."""
-    query = sql.SQL(
-        "select coalesce(md5(string_agg(h, '' order by h)), md5('')), count(*) "
-        "from (select md5(t::text) as h from {}.{} as t) as hashed"
-    ).format(sql.Identifier(schema), sql.Identifier(table))
-    digest, rows = conn.execute(query).fetchone()
-    return digest, rows
-
-
-def content_hashes(conn: psycopg.Connection, schema: str) -> tuple[dict[str, str], dict[str, int], str]:
-    import hashlib
-
-    hashes, counts = {}, {}
-    for table in schema_tables(conn, schema):
-        hashes[table], counts[table] = table_hash(conn, schema, table)
-    overall = hashlib.sha256(json.dumps(hashes, sort_keys=True).encode()).hexdigest()
-    return hashes, counts, overall
 
 
 def git_commit() -> str | None:
@@ -213,9 +184,8 @@ def publish(*, gate_run_id: int | None = None, run_id: str | None = None, notes:
         current = _current(conn)
         if current and current[1] == hashes:
             log.info("candidate identical to release %s; nothing to publish", current[0])
-            conn.execute(
-                "insert into meta.events (kind, message, run_id) values ('publish', %s, %s)",
-                (f"candidate identical to release {current[0]}; nothing published", run_id),
+            record_event(
+                conn, "publish", f"candidate identical to release {current[0]}; nothing published", run_id=run_id
             )
             return PublishResult("unchanged", current[0], current[0], counts, overall)
         inputs = [
@@ -266,9 +236,8 @@ def publish(*, gate_run_id: int | None = None, run_id: str | None = None, notes:
             result.changed_tables = sorted(t for t in hashes if current[1].get(t) != hashes[t])
         else:
             result.changed_tables = sorted(hashes)
-        conn.execute(
-            "insert into meta.events (kind, message, details, run_id) values ('publish', %s, %s, %s)",
-            (result.summary(), json.dumps({"changed_tables": result.changed_tables}), run_id),
+        record_event(
+            conn, "publish", result.summary(), details={"changed_tables": result.changed_tables}, run_id=run_id
         )
         prune_archives(conn, cfg.keep_releases)
     log.info(result.summary())
@@ -331,10 +300,7 @@ def rollback(to_release: int | None = None, *, run_id: str | None = None) -> Pub
 
         seconds = _swap_in(conn, target_schema, f"archive_r{current[0]}", record)
         counts = conn.execute("select row_counts from meta.releases where release_id = %s", (target_id,)).fetchone()[0]
-        conn.execute(
-            "insert into meta.events (kind, message, run_id) values ('rollback', %s, %s)",
-            (f"rolled back from release {current[0]} to {target_id}", run_id),
-        )
+        record_event(conn, "rollback", f"rolled back from release {current[0]} to {target_id}", run_id=run_id)
     result = PublishResult("published", target_id, current[0], counts, swap_seconds=seconds)
     log.info("rolled back from release %s to %s", current[0], target_id)
     return result

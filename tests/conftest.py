@@ -48,7 +48,7 @@ def pytest_configure(config):
     os.environ.pop("EDU_WH_DBT_TARGET_PATH", None)
     for key in [k for k in os.environ if k.startswith("AIRFLOW__")]:
         del os.environ[key]
-    from edu_wh.airflow_env import apply_airflow_env
+    from orchestration.airflow_env import apply_airflow_env
 
     apply_airflow_env()
 
@@ -64,7 +64,7 @@ def pg_server():
 
     cfg = settings()
     stop_embedded(cfg)
-    for leftover in ("pgdata", "pgsocket", "landing", "quarantine", "reports", "releases"):
+    for leftover in ("pgdata", "landing", "quarantine", "reports", "releases"):
         shutil.rmtree(TEST_HOME / leftover, ignore_errors=True)
     start_embedded(cfg)
     yield cfg
@@ -74,12 +74,13 @@ def pg_server():
 @pytest.fixture(scope="session")
 def template_db(pg_server) -> str:
     from edu_wh.bootstrap import bootstrap
+    from ingest.registry import all_sources
 
     with psycopg.connect(admin_url(), autocommit=True) as conn:
         conn.execute("drop database if exists edu_wh_template")
         conn.execute("create database edu_wh_template")
     with psycopg.connect(admin_url("edu_wh_template")) as conn:
-        bootstrap(conn)
+        bootstrap(conn, all_sources())
         conn.commit()
     return "edu_wh_template"
 
@@ -89,9 +90,10 @@ def new_database(template: str, prefix: str = "t") -> str:
     with psycopg.connect(admin_url(), autocommit=True) as conn:
         conn.execute(f'create database "{name}" template "{template}"')
     from edu_wh.bootstrap import bootstrap
+    from ingest.registry import all_sources
 
     with psycopg.connect(admin_url(name)) as conn:
-        bootstrap(conn)  # database-level grants are not copied from the template
+        bootstrap(conn, all_sources())  # database-level grants are not copied from the template
         conn.commit()
     return name
 
@@ -121,14 +123,14 @@ def db(warehouse):
 
 @pytest.fixture(scope="session")
 def dbt_manifest(pg_server):
-    from edu_wh.pipeline import build_manifest
+    from edu_wh.dbt_runner import build_manifest
 
     return build_manifest()
 
 
 @pytest.fixture(scope="session")
 def dagbag(dbt_manifest):
-    from edu_wh.airflow_env import migrate_metadata_db
+    from orchestration.airflow_env import migrate_metadata_db
 
     migrate_metadata_db()
     from airflow.dag_processing.dagbag import DagBag
@@ -149,9 +151,9 @@ def run_dag(dagbag, dag_id: str, conf: dict | None = None):
 def released_db(template_db, dagbag, tmp_path_factory):
     """A database in which the real samples and a synthetic scale-1 drop went through every ingest
     DAG (the API sources from fake publishers on 127.0.0.1) and transform_publish once."""
-    from edu_wh.commands.publishers import fake_publishers
-    from edu_wh.demo import ingest_dag_ids
-    from edu_wh.samples import ensure_synthetic_drop, publisher_fixtures, stage_samples, stage_synthetic
+    from cli.demo import ingest_dag_ids
+    from cli.samples import ensure_synthetic_drop, publisher_fixtures, stage_samples, stage_synthetic
+    from ingest.fake_publishers import fake_publishers
 
     name = new_database(template_db, prefix="released")
     tmp = tmp_path_factory.mktemp("released")
@@ -176,8 +178,8 @@ def released_db(template_db, dagbag, tmp_path_factory):
 @pytest.fixture
 def publishers(released_db):
     """The fake data.egov.kz and budget portal serving the synthetic drop, for DAG reruns."""
-    from edu_wh.commands.publishers import fake_publishers
-    from edu_wh.samples import ensure_synthetic_drop, publisher_fixtures
+    from cli.samples import ensure_synthetic_drop, publisher_fixtures
+    from ingest.fake_publishers import fake_publishers
 
     with fake_publishers(publisher_fixtures(ensure_synthetic_drop())) as fakes:
         yield fakes

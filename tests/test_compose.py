@@ -203,7 +203,7 @@ def test_docker_compose_validates_the_file_with_the_example_env(tmp_path):
 def test_docker_env_fills_every_placeholder_with_a_fresh_secret(tmp_path):
     from cryptography.fernet import Fernet
 
-    from edu_wh.commands.airflow import docker_env_text
+    from cli.commands.airflow import docker_env_text
 
     first, second = docker_env_text(ENV_EXAMPLE), docker_env_text(ENV_EXAMPLE)
     assert "CHANGE_ME\n" not in first and first != second
@@ -244,6 +244,7 @@ def _run_init_script(script, database: str, env: dict) -> subprocess.CompletedPr
 @pytest.mark.skipif(shutil.which("psql") is None, reason="psql is needed to run the init script")
 def test_the_bi_login_is_a_read_only_member_of_edu_wh_analyst(warehouse, db):
     from edu_wh.bootstrap import bootstrap
+    from ingest.registry import all_sources
 
     script = REPO_ROOT / "docker" / "warehouse-init" / "10-bi-reader.sh"
     database = warehouse.rsplit("/", 1)[1]
@@ -253,7 +254,7 @@ def test_the_bi_login_is_a_read_only_member_of_edu_wh_analyst(warehouse, db):
         result = _run_init_script(script, database, env)
         assert result.returncode == 0, result.stderr
     with psycopg.connect(warehouse) as conn:
-        bootstrap(conn)  # `edu-wh up` (warehouse-init) after it
+        bootstrap(conn, all_sources())  # `edu-wh up` (warehouse-init) after it
         conn.commit()
     role = db.execute(
         "select rolcanlogin, rolsuper, rolpassword like 'SCRAM-SHA-256$%%', "

@@ -31,7 +31,7 @@ from tests.dags.helpers import load_samples
 
 _RUN_DAG = """
 import json, sys
-from edu_wh.airflow_env import apply_airflow_env
+from orchestration.airflow_env import apply_airflow_env
 apply_airflow_env()
 from airflow.dag_processing.dagbag import DagBag
 from edu_wh.config import DAGS_DIR
@@ -120,7 +120,7 @@ def test_two_runs_at_once_both_succeed_one_after_the_other(two_runs_at_once):
 
 
 def test_published_is_one_consistent_release_after_the_two_runs(two_runs_at_once):
-    from publication.swap import content_hashes
+    from edu_wh.hashes import content_hashes
 
     with psycopg.connect(two_runs_at_once["url"]) as conn:
         releases = conn.execute("select release_id, status, table_hashes from meta.releases").fetchall()
@@ -134,7 +134,7 @@ def test_published_is_one_consistent_release_after_the_two_runs(two_runs_at_once
 
 def test_a_dead_holders_lease_is_taken_over_after_its_ttl_and_not_before(warehouse, db, monkeypatch):
     from edu_wh.errors import UserError
-    from edu_wh.pipeline import acquire_pipeline_lock, release_pipeline_lock, renew_pipeline_lock
+    from edu_wh.lease import acquire_pipeline_lock, release_pipeline_lock, renew_pipeline_lock
 
     ttl = 6
     monkeypatch.setenv("EDU_WH_PIPELINE_LOCK_TTL_SECONDS", str(ttl))
@@ -143,7 +143,7 @@ def test_a_dead_holders_lease_is_taken_over_after_its_ttl_and_not_before(warehou
         [
             sys.executable,
             "-c",
-            "import os, signal; from edu_wh.pipeline import acquire_pipeline_lock; "
+            "import os, signal; from orchestration.tasks import acquire_pipeline_lock; "
             "acquire_pipeline_lock('manual__dead'); os.kill(os.getpid(), signal.SIGKILL)",
         ],
         env=os.environ,
@@ -192,8 +192,8 @@ def _publish_variant(i: int, run_id: str) -> None:
     Built with SQL from the current release instead of dbt (a dbt build takes a minute); the gate
     and the swap are the real ones.
     """
-    from edu_wh.pipeline import run_gate
     from edu_wh.warehouse import connect
+    from orchestration.tasks import run_gate
     from publication.swap import publish, schema_tables
 
     with connect("transformer", autocommit=True) as conn:
@@ -285,7 +285,7 @@ def test_a_reader_that_breaks_the_contract_reads_an_empty_release(two_runs_at_on
 
 def test_a_step_run_by_hand_takes_the_lease_only_when_no_run_holds_it_and_gives_it_back(warehouse, db):
     from edu_wh.errors import UserError
-    from edu_wh.pipeline import acquire_pipeline_lock, pipeline_lease, release_pipeline_lock
+    from edu_wh.lease import acquire_pipeline_lock, pipeline_lease, release_pipeline_lock
 
     # Given a DAG run building a release
     acquire_pipeline_lock("scheduled__build")

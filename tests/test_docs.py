@@ -34,7 +34,7 @@ def test_every_variable_the_code_reads_is_documented():
     # EDU_WH_DBT_*: written by edu_wh.config for dbt's profiles.yml; EDU_WH_TEST_*: the test suite's own
     internal = re.compile(r"EDU_WH_(DBT_(HOST|PORT|USER|PASSWORD|DBNAME|SCHEMA|THREADS|ROLE)|TEST_|RELIABILITY_)")
     read = set()
-    for folder in ("edu_wh", "ingest", "expectations", "publication", "dags"):
+    for folder in ("edu_wh", "orchestration", "cli", "ingest", "expectations", "publication", "dags"):
         for path in (REPO_ROOT / folder).rglob("*.py"):
             for name in re.findall(r"[\"'](EDU_WH_[A-Z0-9_]+)[\"']", path.read_text(encoding="utf-8")):
                 if not internal.match(name):

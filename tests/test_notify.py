@@ -272,7 +272,7 @@ def test_a_failure_outside_the_gate_is_notified_without_a_gate_report(warehouse,
 
 
 def test_a_failing_channel_is_logged_and_the_others_still_deliver(monkeypatch, caplog):
-    from edu_wh.notify import build_message, send
+    from orchestration.notify import build_message, send
 
     with Webhook(status=500) as broken:
         monkeypatch.setenv("EDU_WH_ALERT_WEBHOOK_URL", broken.url)

@@ -36,7 +36,7 @@ def test_the_sample_is_published_through_airflow(released_warehouse):
 
 
 def test_export_release_writes_the_files_of_the_current_release_once(released_warehouse, dagbag):
-    from edu_wh.orchestration import PUBLISHED_ASSET
+    from orchestration.dags import PUBLISHED_ASSET
     from publication.release_files import release_folder, verify_folder
     from publication.summary import release_summary
 
@@ -60,8 +60,8 @@ def test_export_release_writes_the_files_of_the_current_release_once(released_wa
 
 
 def test_a_rerun_reports_already_loaded_and_publishes_nothing_new(released_warehouse, dagbag, publishers):
-    from edu_wh.demo import ingest_dag_ids
-    from edu_wh.samples import stage_samples
+    from cli.demo import ingest_dag_ids
+    from cli.samples import stage_samples
 
     with psycopg.connect(released_warehouse) as conn:
         before = conn.execute("select release_id, content_hash from meta.releases where status = 'current'").fetchone()
@@ -118,7 +118,7 @@ def test_roles_can_do_what_they_should(released_warehouse, role, statement):
 def test_the_demo_says_which_files_this_run_loaded_and_which_were_loaded_before(released_warehouse):
     from rich.console import Console
 
-    from edu_wh.demo import _last_batch_id, _print_loads
+    from cli.demo import _last_batch_id, _print_loads
 
     def printed(since: int) -> str:
         console = Console(record=True, width=200)

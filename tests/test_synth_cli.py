@@ -16,7 +16,7 @@ from ingest.synth import drop
 
 def edu_wh(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "edu_wh", *args], capture_output=True, text=True, env=dict(os.environ), timeout=600
+        [sys.executable, "-m", "cli", *args], capture_output=True, text=True, env=dict(os.environ), timeout=600
     )
 
 

@@ -1,26 +1,11 @@
-{#- Wording of the Comfortable School reports → codes. Kept equal to ingest/comfortable_school.py
-    (STATUSES, FUNDING) by tests/ingest/test_comfortable_school.py. -#}
-{% macro comfortable_school_labels(kind) -%}
-{%- if kind == 'status' -%}
-{{ return({
-    'planned': ['planned', 'планируется', 'запланирован', 'запланировано', 'жоспарланған'],
-    'under_construction': ['under construction', 'under_construction', 'строительство', 'ведется строительство',
-                           'на стадии строительства', 'құрылыс жүргізілуде'],
-    'finished': ['finished', 'введен в эксплуатацию', 'введена в эксплуатацию', 'завершен', 'завершено',
-                 'пайдалануға берілді'],
-    'delayed': ['delayed', 'перенос сроков', 'сроки перенесены', 'мерзімі ауыстырылды'],
-}) }}
-{%- else -%}
-{{ return({
-    'republican': ['республиканский бюджет', 'республиканский', 'рб', 'республикалық бюджет', 'republican'],
-    'local': ['местный бюджет', 'местный', 'мб', 'жергілікті бюджет', 'local'],
-}) }}
-{%- endif -%}
-{%- endmacro %}
-
+{#- Wording of the Comfortable School reports → codes, from the seed comfortable_school_labels
+    (the parser, ingest/comfortable_school.py, reads the same seed). -#}
 {% macro comfortable_school_code(expression, kind) -%}
-case {% for code, labels in comfortable_school_labels(kind).items() -%}
-when {{ normalize_name(expression) }} in ('{{ labels | join("', '") }}') then '{{ code }}' {% endfor -%} end
+(
+    select labels.code
+    from {{ ref('comfortable_school_labels') }} as labels
+    where labels.kind = '{{ kind }}' and {{ normalize_name('labels.label') }} = {{ normalize_name(expression) }}
+)
 {%- endmacro %}
 
 {#- A report's date as text: Excel date (2023-08-25T00:00:00), dd.mm.yyyy (with "г."), or an Excel serial day. -#}

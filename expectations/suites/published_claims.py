@@ -24,7 +24,7 @@ SEED_CLAIMS = [
 def build(ctx: GateContext) -> list[Check]:
     seeds = ", ".join(f"'{c}'" for c in SEED_CLAIMS)
     checks = [
-        *common_published_checks(ctx, "claims", key=["claim_id"]),
+        *common_published_checks(ctx, "claims"),
         values_in(
             "status",
             ["confirmed", "differs", "no_official_figure"],

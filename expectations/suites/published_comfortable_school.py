@@ -20,9 +20,7 @@ def build(ctx: GateContext) -> list[Check]:
     oblast = "kato_code = '190000000' and territory_basis = 'as_published' and year = 2025"
     city = "kato_code = '750000000' and territory_basis = 'as_published' and year = 2025"
     return [
-        *common_published_checks(
-            ctx, "comfortable_school", key=["kato_code", "year", "territory_basis"], min_rows=1 if loaded else 0
-        ),
+        *common_published_checks(ctx, "comfortable_school", min_rows=1 if loaded else 0),
         *basis_checks(),
         levels_check("fct_comfortable_school_progress"),
         rows_check(

@@ -10,9 +10,7 @@ from expectations.suites._published_checks import between, rows_check, sources_l
 def build(ctx: GateContext) -> list[Check]:
     loaded = sources_loaded(ctx, "comfortable_school")
     return [
-        *common_published_checks(
-            ctx, "comfortable_school_projects", key=["project_id", "status_date"], min_rows=1 if loaded else 0
-        ),
+        *common_published_checks(ctx, "comfortable_school_projects", min_rows=1 if loaded else 0),
         values_in(
             "status",
             ["planned", "under_construction", "finished", "delayed"],

@@ -22,7 +22,6 @@ def build(ctx: GateContext) -> list[Check]:
         *common_published_checks(
             ctx,
             "education_budget",
-            key=["kato_code", "year", "territory_basis", "program_key"],
             min_rows=1 if loaded else 0,
         ),
         *basis_checks(),

@@ -21,9 +21,7 @@ OBLAST_2023 = "kato_code = '190000000' and academic_year = '2023/24' and territo
 def build(ctx: GateContext) -> list[Check]:
     loaded = sources_loaded(ctx, "nedb")
     return [
-        *common_published_checks(
-            ctx, "free_meals", key=["kato_code", "academic_year", "territory_basis"], min_rows=1 if loaded else 0
-        ),
+        *common_published_checks(ctx, "free_meals", min_rows=1 if loaded else 0),
         *basis_checks(),
         levels_check("int_school_years_aggregated"),
         between(

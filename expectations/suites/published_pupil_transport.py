@@ -20,9 +20,7 @@ OBLAST_2023 = "kato_code = '190000000' and year = 2023 and territory_basis = 'as
 def build(ctx: GateContext) -> list[Check]:
     loaded = sources_loaded(ctx, "nedb", "budget")
     return [
-        *common_published_checks(
-            ctx, "pupil_transport", key=["kato_code", "year", "territory_basis"], min_rows=1 if loaded else 0
-        ),
+        *common_published_checks(ctx, "pupil_transport", min_rows=1 if loaded else 0),
         *basis_checks(),
         levels_check("int_school_years_aggregated"),
         rows_check(

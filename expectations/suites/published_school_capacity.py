@@ -18,9 +18,7 @@ from expectations.suites._published_checks import (
 def build(ctx: GateContext) -> list[Check]:
     loaded = sources_loaded(ctx, "nedb")
     return [
-        *common_published_checks(
-            ctx, "school_capacity", key=["kato_code", "academic_year", "territory_basis"], min_rows=1 if loaded else 0
-        ),
+        *common_published_checks(ctx, "school_capacity", min_rows=1 if loaded else 0),
         *basis_checks(),
         levels_check("int_school_years_aggregated"),
         between(

@@ -16,7 +16,6 @@ def build(ctx: GateContext) -> list[Check]:
         *common_published_checks(
             ctx,
             "school_counts",
-            key=["kato_code", "academic_year", "population_type", "territory_basis"],
             min_rows=1 if loaded else 0,
         ),
         Check(

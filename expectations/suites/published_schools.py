@@ -10,7 +10,7 @@ from expectations.suites._published_checks import between, rows_check, sources_l
 def build(ctx: GateContext) -> list[Check]:
     loaded = sources_loaded(ctx, "nedb")
     return [
-        *common_published_checks(ctx, "schools", key=["bin", "academic_year"], min_rows=1 if loaded else 0),
+        *common_published_checks(ctx, "schools", min_rows=1 if loaded else 0),
         rows_check(
             "select bin, academic_year from {batch} where length(bin) <> 12 or bin !~ '^[0-9]+$'",
             protects="every school is identified by its 12-digit BIN",

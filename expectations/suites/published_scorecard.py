@@ -10,9 +10,7 @@ from expectations.suites._published_checks import basis_checks, between, scoreca
 def build(ctx: GateContext) -> list[Check]:
     loaded = sources_loaded(ctx, "nedb", "budget", "comfortable_school")
     return [
-        *common_published_checks(
-            ctx, "scorecard", key=["kato_code", "year", "territory_basis"], min_rows=1 if loaded else 0
-        ),
+        *common_published_checks(ctx, "scorecard", min_rows=1 if loaded else 0),
         *basis_checks(),
         scorecard_reconciles(ctx, "education_budget_plan_kzt", "education_budget", "sum(plan_kzt)"),
         scorecard_reconciles(

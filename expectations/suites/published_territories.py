@@ -9,7 +9,7 @@ from expectations.suites._published_checks import rows_check, values_in
 
 def build(ctx: GateContext) -> list[Check]:
     return [
-        *common_published_checks(ctx, "territories", key=["territory_version_id"], kato_column=""),
+        *common_published_checks(ctx, "territories", kato_column=""),
         values_in(
             "level",
             ["republic", "region", "city", "district", "city_administration"],

@@ -22,6 +22,7 @@ from expectations.helpers import (
     volume_checks,
     with_reference,
 )
+from expectations.suites.raw_bns import revision_check
 from ingest.bns_bulletin import SOURCE
 
 CELLS = f"""
@@ -176,6 +177,12 @@ where republic is not null and summed > 0
                 resolve="a region's value or the republic's total was mistyped, or a row was read as the wrong "
                 "region: compare the table with the bulletin on stat.gov.kz and ask BNS for a corrected file",
             ),
+        ),
+        revision_check(
+            "bns_bulletin_cells",
+            ["report_year", "table_code", "row_label", "column_label"],
+            bns_value_sql("cell_text"),
+            what="BNS bulletins",
         ),
     ]
 

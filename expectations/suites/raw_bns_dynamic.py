@@ -2,7 +2,8 @@
 
 Checks every loaded batch (each file is its own stream; a corrected file delivered under the same
 name is compared with the one before it). Grain: one row per sheet cell; one value per table ×
-block × territory × period.
+block × territory × period. No figure of the sample file is a check: a value that differs from the
+previous delivery (a BNS revision of a past year) is a warning with the rows, never a refusal.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from expectations.helpers import (
     volume_checks,
     with_reference,
 )
+from expectations.suites.raw_bns import revision_check
 from ingest.bns_dynamic import SOURCE
 
 #: block headings → population type; kept equal to stg_bns__dynamic_cells by tests/expectations/test_helpers.py
@@ -36,14 +38,6 @@ BLOCKS = {
 URBAN_RURAL_COMPLETE_FROM = 2008
 SCHOOLS_TABLE_TITLES = ["число общеобразовательных школ"]  # normalized beginning of the title
 MAX_SCHOOLS = 12_000  # no region or country has more schools
-#: official figures the warehouse's headlines rest on (DOMAIN.md): (KATO, academic year, block, schools)
-SEED_FIGURES = [
-    ("190000000", "2021/22", "total", 800, "Almaty oblast before the 2022 split"),
-    ("190000000", "2022/23", "total", 464, "Almaty oblast after the split"),
-    ("190000000", "2022/23", "urban", 51, "Almaty oblast after the split, urban"),
-    ("190000000", "2022/23", "rural", 413, "Almaty oblast after the split, rural"),
-    ("330000000", "2022/23", "total", 349, "Zhetysu oblast, created in the split"),
-]
 
 
 def population_sql(block: str) -> str:
@@ -231,52 +225,14 @@ where republic is not null and not has_gaps and summed > 0
                 severity="warning",
             ),
         ),
-        with_reference(ctx, ["territory_names"], seed_check),
+        revision_check(
+            "bns_dynamic_cells",
+            ["_sheet", "table_title", "block_label", "row_label", "period_label"],
+            bns_value_sql("cell_text"),
+            what="BNS dynamic tables",
+        ),
     ]
     return checks
-
-
-def seed_check() -> Check:
-    expected = ", ".join(
-        f"('{kato}', '{year}', '{block}', {value}, {sql_text(note)})" for kato, year, block, value, note in SEED_FIGURES
-    )
-    return rows_check(
-        CELLS
-        + f"""
-, expected (kato_code, period_label, population, value, what) as (values {expected}),
-
-schools_tables as (
-    select distinct _batch_id, _source_file, _sheet, table_title
-    from cells
-    where {is_schools_table_sql("table_title")}
-),
-
-found as (
-    select cells._batch_id, cells._sheet, cells.table_title, names.kato_code, cells.period_label, cells.population,
-           cells.cell_text, cells.cell_ref, cells.value
-    from cells
-    inner join reference.territory_names as names
-        on names.language = cells.language and {normalize_name_sql("names.name")} = cells.territory
-)
-
-select schools_tables._batch_id, schools_tables._source_file, schools_tables._sheet, found.cell_ref,
-       expected.what, expected.period_label, expected.population, expected.value as expected, found.cell_text as found,
-       expected.what || ' ' || expected.period_label || ' (' || expected.population || '): expected '
-           || expected.value || ', found ' || coalesce(found.cell_text, 'no cell') as problem
-from schools_tables
-cross join expected
-left join found
-    on found._batch_id = schools_tables._batch_id and found._sheet = schools_tables._sheet
-    and found.table_title = schools_tables.table_title and found.kato_code = expected.kato_code
-    and found.period_label = expected.period_label and found.population = expected.population
-where found.value is distinct from expected.value
-""",
-        protects="the official school counts the headlines rest on are in the BNS schools table (Almaty oblast "
-        "800 in 2021/22, 464 in 2022/23 = 51 urban + 413 rural; Zhetysu 349)",
-        resolve="if BNS revised a figure, confirm it on stat.gov.kz and update SEED_FIGURES in "
-        "expectations/suites/raw_bns_dynamic.py and DOMAIN.md; otherwise the file is not the official table: "
-        "withdraw the batch",
-    )
 
 
 SUITE = Suite(

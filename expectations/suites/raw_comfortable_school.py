@@ -14,6 +14,7 @@ from expectations.helpers import (
     known_kato_check,
     required_columns_check,
     rows_check,
+    rule_sql,
     sql_array,
     unique_key_check,
     volume_checks,
@@ -29,14 +30,9 @@ def normalized(column: str) -> str:
 
 
 def date_sql(column: str) -> str:
-    """Twin of the ``comfortable_school_date`` macro: Excel date, dd.mm.yyyy (г.), or an Excel serial day."""
-    text = f"btrim({column})"
-    return (
-        f"case when {text} ~ '^\\d\\d\\d\\d-\\d\\d-\\d\\d' then left({text}, 10) "
-        f"when {text} ~ '^\\d\\d?\\.\\d\\d?\\.\\d\\d\\d\\d' "
-        f"then to_char(to_date(substring({text} from '^\\d\\d?\\.\\d\\d?\\.\\d\\d\\d\\d'), 'DD.MM.YYYY'), 'YYYY-MM-DD') "
-        f"when {text} ~ '^\\d\\d\\d\\d\\d$' then to_char(date '1899-12-30' + {text}::int, 'YYYY-MM-DD') end"
-    )
+    """The ``comfortable_school_date`` macro (Excel date, dd.mm.yyyy (г.), or an Excel serial day), as the
+    function dbt creates."""
+    return rule_sql("comfortable_school_date", column)
 
 
 def build(ctx: GateContext) -> list[Check]:

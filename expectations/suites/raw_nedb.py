@@ -59,7 +59,7 @@ where (ownership is not null and not lower(btrim(ownership)) = any({sql_array(OW
    or academic_year !~ '^\\d\\d\\d\\d/\\d\\d$'
 """,
             protects="ownership, language of instruction, shifts and academic year are values the warehouse knows",
-            resolve="a new wording in the ministry's export: map it in ingest/nedb.py (OWNERSHIP, LANGUAGE) and in "
+            resolve="a new wording in the ministry's export: map it in ingest/nedb/layout.py (OWNERSHIP, LANGUAGE) and in "
             "the staging model",
         ),
         rows_check(

@@ -14,6 +14,7 @@ from expectations.helpers import (
     allowed_values_check,
     required_columns_check,
     rows_check,
+    rule_sql,
     unique_key_check,
     volume_checks,
     with_reference,
@@ -26,8 +27,8 @@ NUMERIC = "'^-?\\d+(\\.\\d+)?$'"
 
 
 def normalize_quote_sql(expression: str) -> str:
-    """SQL twin of the ``normalize_quote`` macro (runs of whitespace → one space)."""
-    return f"btrim(regexp_replace({expression}, '[\\s\\u00a0\\u202f]+', ' ', 'g'))"
+    """The ``normalize_quote`` macro (runs of whitespace → one space), as the function dbt creates."""
+    return rule_sql("normalize_quote", expression)
 
 
 def build(ctx: GateContext) -> list[Check]:

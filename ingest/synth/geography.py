@@ -14,7 +14,7 @@ import functools
 from dataclasses import dataclass
 from datetime import date
 
-from ingest.territory_codes import KATO_CLASSIFIER, SPLIT_DATE, code_changes
+from ingest.territory_codes import KATO_CODES_SEED, SPLIT_DATE, code_changes
 
 CITY = "750000000"
 OBLAST = "190000000"
@@ -127,14 +127,12 @@ def pre2022_code(code: str) -> str | None:
 
 @functools.cache
 def settlements() -> dict[str, tuple[str, ...]]:
-    """District code → names of its towns and villages from the real KATO classifier (2022)."""
+    """District code → names of its towns and villages from the real KATO classifier (2022, the kato_codes seed)."""
     by_district: dict[str, list[str]] = {}
-    if not KATO_CLASSIFIER.exists():
-        return {}
     prefixes = {d.kato_code[:4]: d.kato_code for d in DISTRICTS}
-    with open(KATO_CLASSIFIER, encoding="utf-8-sig", newline="") as fh:
-        for row in csv.DictReader(fh, delimiter=";"):
-            code, name = row["code"], row["name"].strip()
+    with open(KATO_CODES_SEED, encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            code, name = row["kato_code"], row["name_ru"].strip()
             district = prefixes.get(code[:4])
             if district and name.startswith(("с.", "г.", "п.")) and code[-2:] == "00":
                 by_district.setdefault(district, []).append(name.split(".", 1)[1].strip())

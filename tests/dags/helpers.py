@@ -6,8 +6,8 @@ from __future__ import annotations
 def load_samples() -> dict[str, list[str]]:
     """Stage every real sample file in landing and load it directly (what the ingest DAGs would do),
     so a transform sees the same inputs as the demo; returns source → files loaded."""
-    from edu_wh.pipeline import load_landing
-    from edu_wh.samples import SAMPLE_FILES, stage_samples
+    from cli.samples import SAMPLE_FILES, stage_samples
+    from orchestration.tasks import load_landing
 
     stage_samples()
     loaded = {}

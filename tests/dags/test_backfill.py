@@ -7,8 +7,8 @@ from datetime import date
 import psycopg
 import pytest
 
-from edu_wh.backfill import period_from_filename, period_range, window
 from edu_wh.errors import UserError
+from orchestration.backfill import period_from_filename, period_range, window
 from tests.conftest import SAMPLES, run_dag
 from tests.dags.helpers import load_samples
 
@@ -83,6 +83,7 @@ def test_reload_supersedes_the_earlier_batch_of_the_same_file_in_one_step(wareho
 
 def test_a_database_bootstrapped_before_superseded_existed_accepts_it_after_bootstrap(warehouse, db):
     from edu_wh.bootstrap import bootstrap
+    from ingest.registry import all_sources
 
     # Given the status check as it was before reloads existed
     db.execute(
@@ -95,7 +96,7 @@ def test_a_database_bootstrapped_before_superseded_existed_accepts_it_after_boot
         )
     # When the warehouse is bootstrapped again, then 'superseded' is allowed
     with psycopg.connect(warehouse) as conn:
-        bootstrap(conn)
+        bootstrap(conn, all_sources())
         conn.commit()
     db.execute(
         "insert into meta.load_batches (source, source_file, file_sha256, status) values ('x', 'x', 'x', 'superseded')"
@@ -108,8 +109,8 @@ def _load_result(run, task_id):
 
 
 def test_backfill_reloads_the_window_rebuilds_with_full_refresh_and_publishes(warehouse, db, dagbag):
-    from edu_wh.backfill import backfill_source
     from edu_wh.config import settings
+    from orchestration.backfill import backfill_source
 
     # Given every sample loaded (as the ingest DAGs would)
     load_samples()
@@ -190,10 +191,10 @@ def test_backfill_reloads_the_window_rebuilds_with_full_refresh_and_publishes(wa
 
 
 def test_a_file_loaded_before_is_selected_by_the_period_its_parser_reported(warehouse, db, tmp_path):
-    from edu_wh.backfill import select_files
     from edu_wh.config import settings
     from ingest.loader import load_file
     from ingest.registry import get_source
+    from orchestration.backfill import select_files
 
     # Given a file whose name states no period, loaded once, its parser's period recorded as 2019
     landing = settings().landing_dir / "bns_dynamic"

@@ -19,7 +19,7 @@ HEAVY = {"psycopg", "psycopg2", "great_expectations", "pandas", "numpy", "pyarro
 
 _PROBE = """
 import json, os, sys, time
-from edu_wh.airflow_env import apply_airflow_env
+from orchestration.airflow_env import apply_airflow_env
 apply_airflow_env()
 from airflow.dag_processing.dagbag import DagBag
 before = set(sys.modules)
@@ -48,6 +48,26 @@ def test_every_dag_has_tags_owner_retries_docs_and_no_catchup(dagbag):
             assert task.owner and task.owner != "airflow", f"{dag_id}.{task.task_id} has no owner"
             if not task.task_id.startswith("dbt."):
                 assert task.retries >= 1 or task.task_id in NO_RETRY, f"{dag_id}.{task.task_id} has no retries"
+
+
+def test_every_registered_source_is_loaded_by_exactly_one_ingest_dag(dagbag):
+    # the ingest DAGs are generated from the registry: a source added there cannot go unloaded
+    from ingest.registry import NETWORKED_SOURCES, SOURCES
+
+    loaders: dict[str, list[str]] = {}
+    for dag_id, dag in dagbag.dags.items():
+        if dag_id.startswith("ingest_"):
+            for task in dag.tasks:
+                if task.task_id.startswith("load_"):
+                    loaders.setdefault(task.task_id.removeprefix("load_"), []).append(dag_id)
+    assert loaders == {name: [f"ingest_{entry.family}"] for name, entry in SOURCES.items()}
+    for name in NETWORKED_SOURCES:
+        dag = dagbag.dags[f"ingest_{SOURCES[name].family}"]
+        assert dag.get_task(f"fetch_{name}").downstream_task_ids == {f"load_{name}"}
+        assert dag.schedule == SOURCES[name].schedule  # the publisher's cadence
+    for dag_id in (d for d in dagbag.dag_ids if d.startswith("ingest_")):
+        for name in dagbag.dags[dag_id].doc_md.split("`load_")[1:]:
+            assert name.split("`")[0] in SOURCES  # its documentation names its own sources
 
 
 def test_dag_files_only_wire():

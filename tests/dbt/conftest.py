@@ -69,7 +69,7 @@ def row_versions(url: str) -> dict[str, dict]:
 
 
 def timed_build(world: MartsWorld, step: str, args: list[str]) -> None:
-    from edu_wh.pipeline import dbt_command
+    from edu_wh.dbt_runner import dbt_command
 
     started = time.perf_counter()
     dbt_command(args)

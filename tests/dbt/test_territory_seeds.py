@@ -116,7 +116,7 @@ def test_no_two_names_collide_after_normalisation():
 
 
 def test_seed_tests_pass_in_dbt(db):
-    from edu_wh.pipeline import dbt_command
+    from edu_wh.dbt_runner import dbt_command
 
     # territory_names → territories is a relationships test at severity error; changes point at territories
     dbt_command(

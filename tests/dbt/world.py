@@ -4,7 +4,7 @@ The marts tests (and a developer trying the marts by hand) need every source loa
 pipeline loads it: file sources with :func:`ingest.loader.load_file` over the drop's
 ``<source>/`` folders and ``data/samples``; the API sources fetched from the fake data.egov.kz and
 budget portal serving the drop's ``_publisher_api`` fixtures, landed in ``landing/<source>/`` and
-loaded with :func:`edu_wh.pipeline.load_landing`. Parts can be held back (an NEDB year, the last
+loaded with :func:`orchestration.tasks.load_landing`. Parts can be held back (an NEDB year, the last
 budget months) to test an incremental run against a full refresh.
 """
 
@@ -23,8 +23,8 @@ def write_drop(out_dir: Path, scale: int = 1, seed: int = 2023) -> Path:
 
 
 def load_samples() -> list[int]:
-    """The real BNS tables, press articles and KATO classifier (edu_wh.samples.SAMPLE_FILES)."""
-    from edu_wh.samples import SAMPLE_FILES, SAMPLES_DIR
+    """The real BNS tables, press articles and KATO classifier (cli.samples.SAMPLE_FILES)."""
+    from cli.samples import SAMPLE_FILES, SAMPLES_DIR
     from ingest.loader import load_file
     from ingest.registry import get_source
 
@@ -50,12 +50,12 @@ def fetch_and_load_api(drop: Path, *, budget_until: tuple[int, int] | None = Non
 
     ``budget_until``: the last (year, month) the budget fetch asks for (the fake serves what the
     world has up to it); a later call continues after the cursor the previous one saved."""
-    from edu_wh.commands.publishers import fake_publishers
     from edu_wh.config import settings
-    from edu_wh.pipeline import load_landing
     from ingest.budget.source import BudgetSource
+    from ingest.fake_publishers import fake_publishers
     from ingest.loader import SYNTHETIC_MARKER
     from ingest.registry import get_source
+    from orchestration.tasks import load_landing
 
     landing = settings().landing_dir
     landing.mkdir(parents=True, exist_ok=True)

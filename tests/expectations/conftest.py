@@ -16,7 +16,7 @@ from expectations.framework import CheckResult, GateReport, Suite, run_gate
 @pytest.fixture(scope="session")
 def seeded_template(template_db) -> str:
     """A bootstrapped database with the dbt seeds built once (``dbt seed``), copied for each test."""
-    from edu_wh.pipeline import dbt_command
+    from edu_wh.dbt_runner import dbt_command
     from tests.conftest import admin_url, drop_database, new_database
 
     name = new_database(template_db, prefix="seeded_template")

@@ -13,11 +13,12 @@ import psycopg
 import pytest
 
 from edu_wh.bootstrap import bootstrap
-from edu_wh.commands.batches import withdraw_batch
 from edu_wh.errors import UserError
-from edu_wh.pipeline import acquire_pipeline_lock, release_pipeline_lock
+from edu_wh.lease import acquire_pipeline_lock, release_pipeline_lock
+from ingest.batches import withdraw_batch
 from ingest.bns_dynamic import SOURCE as BNS
 from ingest.loader import load_file
+from ingest.registry import all_sources
 from tests.conftest import SAMPLES
 
 SCHOOLS = SAMPLES / "bns" / "number_of_schools_by_region_2000-2023_ru.xlsx"
@@ -25,7 +26,7 @@ SCHOOLS = SAMPLES / "bns" / "number_of_schools_by_region_2000-2023_ru.xlsx"
 
 def edu_wh(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "edu_wh", *args], capture_output=True, text=True, env=dict(os.environ), timeout=300
+        [sys.executable, "-m", "cli", *args], capture_output=True, text=True, env=dict(os.environ), timeout=300
     )
 
 
@@ -148,7 +149,7 @@ def test_an_older_warehouse_gets_the_new_status_and_columns_in_place(warehouse):
     # When it is bootstrapped again (twice: idempotent)
     for _ in range(2):
         with psycopg.connect(warehouse) as conn:
-            bootstrap(conn)
+            bootstrap(conn, all_sources())
             conn.commit()
     # Then both statuses are allowed and the columns are back
     with psycopg.connect(warehouse) as conn:

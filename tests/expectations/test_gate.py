@@ -9,13 +9,14 @@ import openpyxl
 import psycopg
 import pytest
 
-from edu_wh.commands.batches import withdraw_batch
-from edu_wh.pipeline import dbt_command, drop_candidate, load_landing
-from edu_wh.samples import SAMPLE_FILES, stage_samples
+from cli.samples import SAMPLE_FILES, stage_samples
+from edu_wh.dbt_runner import dbt_command
 from expectations.framework import GateFailed, discover_suites
 from expectations.framework import run_gate as run_full_gate
+from ingest.batches import withdraw_batch
 from ingest.bns_dynamic import SOURCE as BNS
 from ingest.loader import load_file
+from orchestration.tasks import drop_candidate, load_landing
 from publication.swap import publish
 from tests.conftest import SAMPLES
 from tests.expectations.conftest import assert_passes, gate
@@ -160,3 +161,25 @@ def test_the_real_samples_pass_every_raw_suite(seeded):
     assert_passes(report)
     checked = {s.suite for s in report.suites if not s.skipped}
     assert checked == {"raw.bns_dynamic", "raw.bns_bulletin", "raw.press", "raw.kato"}
+
+
+def test_a_loaded_source_without_a_raw_suite_fails_the_gate_and_is_named(seeded):
+    from edu_wh.warehouse import connect
+
+    # Given the real samples loaded, and a batch of a source that has no raw suite (a source added
+    # to the registry without its suite would look exactly like this in meta.load_batches)
+    stage_samples()
+    load_landing("kato")
+    with connect(autocommit=True) as conn:
+        conn.execute(
+            "insert into meta.load_batches (source, source_file, file_sha256, status, rows_loaded) "
+            "values ('school_canteens', 'canteens_2024.csv', repeat('a', 64), 'loaded', 120)"
+        )
+    # When the gate's raw layer runs with every suite, as the pipeline runs it
+    report = run_full_gate("raw", layer="raw", raise_on_failure=False)
+    # Then it fails critically and names the source, and the sources with suites still pass
+    assert not report.success
+    [failure] = report.critical_failures
+    assert failure.expectation == "raw_suite_exists" and failure.kwargs == {"source": "school_canteens"}
+    assert "school_canteens" in failure.protects and "raw_school_canteens.py" in failure.resolve
+    assert "school_canteens" in report.markdown

@@ -10,7 +10,6 @@ import psycopg
 import pytest
 
 from edu_wh.config import settings
-from edu_wh.pipeline import load_landing
 from expectations.suites.raw_budget import SUITE
 from ingest.budget import BudgetSource
 from ingest.budget.fake import FakeBudget
@@ -18,6 +17,7 @@ from ingest.budget.parser import page_file_name
 from ingest.http import RetryPolicy
 from ingest.loader import load_file
 from ingest.registry import get_source
+from orchestration.tasks import load_landing
 from tests.expectations.conftest import (
     assert_fails,
     assert_passes,

@@ -9,7 +9,6 @@ import psycopg
 import pytest
 
 from edu_wh.config import settings
-from edu_wh.pipeline import load_landing
 from expectations.suites.raw_egov import SUITE
 from ingest.egov import EgovSource
 from ingest.egov.fake import FakeEgov
@@ -17,6 +16,7 @@ from ingest.egov.parser import page_file_name
 from ingest.http import RetryPolicy
 from ingest.loader import load_file
 from ingest.registry import get_source
+from orchestration.tasks import load_landing
 from tests.expectations.conftest import (
     assert_fails,
     assert_passes,

@@ -305,7 +305,7 @@ def test_an_oversized_file_is_refused_before_parsing(db, monkeypatch):
 
 
 def test_staging_types_values_in_tenge_and_resolves_regions(db, tmp_path):
-    from edu_wh.pipeline import dbt_command
+    from edu_wh.dbt_runner import dbt_command
 
     # Given the real Kazakh bulletin and a Russian one of the same year loaded
     load_file(SOURCE, BULLETIN)

@@ -76,7 +76,7 @@ def fast_source(rows_per_page: int = 1000, **kwargs) -> BudgetSource:
 
 
 def load_all():
-    from edu_wh.pipeline import load_landing
+    from orchestration.tasks import load_landing
 
     return load_landing("budget")
 
@@ -93,7 +93,7 @@ def asked_months(fake, region: str) -> list[str]:
 
 def build_staging(db) -> None:
     """dbt build of the staging model and its parents, with its unit test (which needs TEMP on the database)."""
-    from edu_wh.pipeline import dbt_command
+    from edu_wh.dbt_runner import dbt_command
 
     db.execute(f'grant temporary on database "{db.info.dbname}" to edu_wh_transformer')
     dbt_command(

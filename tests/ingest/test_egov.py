@@ -75,14 +75,14 @@ def visible_versions(fake) -> dict[str, list[dict]]:
 
 
 def load_all():
-    from edu_wh.pipeline import load_landing
+    from orchestration.tasks import load_landing
 
     return load_landing("egov")
 
 
 def build_staging(db, *models: str) -> None:
     """dbt build of ``models`` and their parents, with their unit tests (which need TEMP on the database)."""
-    from edu_wh.pipeline import dbt_command
+    from edu_wh.dbt_runner import dbt_command
 
     db.execute(f'grant temporary on database "{db.info.dbname}" to edu_wh_transformer')
     selectors = [f"+{m}" for m in models]

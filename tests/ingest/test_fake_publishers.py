@@ -11,10 +11,10 @@ import sys
 
 import httpx
 
-from edu_wh.commands.publishers import fake_publishers
 from ingest.budget import synth as budget_synth
 from ingest.budget.client import REPORT_PATH, REPORT_TYPE
 from ingest.egov import synth as egov_synth
+from ingest.fake_publishers import fake_publishers
 from tests.ingest.publisher_world import small_world
 
 
@@ -62,7 +62,7 @@ def test_the_command_prints_the_urls_and_stops_on_ctrl_c(tmp_path):
     # passes SIGINT on as ignored (the command must install its own handler; it once ran until killed)
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONFAULTHANDLER": "1"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "edu_wh", "fake-publishers", "--fixtures", str(render(tmp_path)), "--api-key", "k"],
+        [sys.executable, "-m", "cli", "fake-publishers", "--fixtures", str(render(tmp_path)), "--api-key", "k"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -98,8 +98,9 @@ def test_the_command_prints_the_urls_and_stops_on_ctrl_c(tmp_path):
 def test_the_synthetic_world_flows_from_both_fakes_into_staging(warehouse, db, tmp_path):
     import pytest
 
-    from edu_wh.commands.publishers import render_fixtures
-    from edu_wh.pipeline import dbt_command, fetch_source, load_landing
+    from edu_wh.dbt_runner import dbt_command
+    from ingest.fake_publishers import render_fixtures
+    from orchestration.tasks import fetch_source, load_landing
 
     # Given the generator's world at scale 1 rendered into the fakes' fixtures
     try:

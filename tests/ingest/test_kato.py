@@ -224,7 +224,7 @@ def test_an_oversized_file_is_refused_before_parsing(db, monkeypatch):
 
 
 def test_staging_builds_the_classifier_with_levels_and_parents(db):
-    from edu_wh.pipeline import dbt_command
+    from edu_wh.dbt_runner import dbt_command
 
     # Given both real files loaded (the derived extract repeats rows of the full classifier)
     load_file(SOURCE, FULL)

@@ -13,6 +13,7 @@ import pytest
 from ingest import nedb
 from ingest.base import CsvChunk, ParseReport, Rejected, SourceFormatError
 from ingest.loader import load_file
+from ingest.nedb.parser import BlockParser
 from ingest.synth.world import build_world, region_of
 
 SOURCE = nedb.SOURCE
@@ -160,7 +161,7 @@ def test_duplicate_school_years_keep_the_first_row_and_name_it(monkeypatch):
     rows = [{} for _ in range(400)]
     rows[5] = {"bin": "080540012345", "teachers": "99"}  # repeats row 2's BIN in the same block
     rows[350] = {"bin": "080540012345", "teachers": "77"}  # and again in a later block
-    monkeypatch.setattr(nedb, "BLOCK_SIZE", 4096)  # many small blocks: the Bloom filter and the second pass
+    monkeypatch.setattr(BlockParser, "block_size", 4096)  # many small blocks: the Bloom filter and the second pass
     parsed, rejected = parse(extract(rows))
     # Then the first occurrence loads and both repeats are quarantined naming row 2
     assert sorted(r.row_number for r in rejected) == [7, 352]
@@ -175,7 +176,7 @@ def test_a_school_in_two_years_is_not_a_duplicate():
 
 def test_many_distinct_schools_in_many_blocks_are_never_taken_for_duplicates(monkeypatch):
     # Given 20,000 distinct schools read in small blocks (the Bloom filter has false positives)
-    monkeypatch.setattr(nedb, "BLOCK_SIZE", 64 << 10)
+    monkeypatch.setattr(BlockParser, "block_size", 64 << 10)
     data = extract([{} for _ in range(20_000)])
     parsed, rejected = parse(data)
     # Then the second pass clears every false alarm
@@ -269,7 +270,7 @@ def test_header_only_and_truncated_files_are_refused():
 
 @pytest.mark.parametrize("rows", [100, 1_000])  # bad bytes within the first 64 KB, or far after them
 def test_invalid_utf8_after_a_valid_start_is_refused(monkeypatch, rows):
-    monkeypatch.setattr(nedb, "BLOCK_SIZE", 4096)
+    monkeypatch.setattr(BlockParser, "block_size", 4096)
     data = extract([{} for _ in range(rows)])
     bad = data[:-300] + b"\xff\xfe" + data[-298:]
     with pytest.raises(SourceFormatError, match="undecodable bytes"):
@@ -313,7 +314,7 @@ def test_a_refused_file_leaves_nothing(db, tmp_path):
 
 
 def build_staging(db) -> None:
-    from edu_wh.pipeline import dbt_command
+    from edu_wh.dbt_runner import dbt_command
 
     db.execute(f'grant temporary on database "{db.info.dbname}" to edu_wh_transformer')
     dbt_command(["build", "-s", "+stg_nedb__school_years", "--vars", "{edu_wh_unit_tests: true}"])
@@ -321,8 +322,8 @@ def build_staging(db) -> None:
 
 def test_a_synthetic_drop_reproduces_the_seed_figures_in_staging(db, warehouse, tmp_path):
     from edu_wh.config import settings
-    from edu_wh.pipeline import load_landing
     from ingest.synth.drop import write_drop
+    from orchestration.tasks import load_landing
 
     # Given a scale-1 drop written straight into landing, and loaded through the landing scan
     write_drop(settings().landing_dir, 1, 2023, sources=["nedb"])

@@ -357,7 +357,7 @@ def test_an_oversized_file_is_refused_before_parsing(db, monkeypatch):
 
 
 def test_staging_matches_every_claim_and_lists_the_unregistered_numbers(db):
-    from edu_wh.pipeline import dbt_command
+    from edu_wh.dbt_runner import dbt_command
 
     # Given the five real articles loaded
     for path in DOCS:
@@ -397,8 +397,8 @@ def test_staging_matches_every_claim_and_lists_the_unregistered_numbers(db):
 
 
 def test_a_claim_whose_number_is_missing_fails_the_build(db, tmp_path):
+    from edu_wh.dbt_runner import dbt_command
     from edu_wh.errors import UserError
-    from edu_wh.pipeline import dbt_command
 
     # Given every article, but a newer delivery of 004 that lost its second half
     for path in DOCS:

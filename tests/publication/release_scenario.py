@@ -164,7 +164,8 @@ def run_gate_on_candidate():
 
 
 def build_and_publish(url: str, statements: list[str] = (), params: dict | None = None):
-    from edu_wh.pipeline import dbt_command, drop_candidate
+    from edu_wh.dbt_runner import dbt_command
+    from orchestration.tasks import drop_candidate
     from publication.swap import publish
 
     drop_candidate()

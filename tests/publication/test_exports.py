@@ -367,7 +367,8 @@ def test_a_publish_waits_for_a_reader_and_the_reader_sees_one_release(warehouse,
     load_file(BNS, SCHOOLS)
     first = build_and_publish(warehouse).release_id
     # the next candidate differs in both tables
-    from edu_wh.pipeline import dbt_command, drop_candidate
+    from edu_wh.dbt_runner import dbt_command
+    from orchestration.tasks import drop_candidate
     from publication.swap import publish
 
     drop_candidate()
@@ -411,7 +412,8 @@ def test_a_reader_that_arrives_during_a_swap_reads_the_new_release_whole(warehou
 
     load_file(BNS, SCHOOLS)
     build_and_publish(warehouse)
-    from edu_wh.pipeline import dbt_command, drop_candidate
+    from edu_wh.dbt_runner import dbt_command
+    from orchestration.tasks import drop_candidate
 
     drop_candidate()
     dbt_command(BUILD_PUBLISHED)
@@ -462,14 +464,12 @@ def test_the_export_and_serve_commands(scenario):
     import urllib.request
 
     env = {**os.environ, "EDU_WH_DATABASE_URL": scenario.url, "EDU_WH_RELEASES_DIR": str(scenario.releases_dir)}
-    done = subprocess.run(
-        [sys.executable, "-m", "edu_wh", "export"], env=env, capture_output=True, text=True, timeout=120
-    )
+    done = subprocess.run([sys.executable, "-m", "cli", "export"], env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert str(scenario.folder(scenario.second)) in done.stdout
     port = _free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "edu_wh", "serve", "--port", str(port)],
+        [sys.executable, "-m", "cli", "serve", "--port", str(port)],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -5,10 +5,11 @@ from __future__ import annotations
 import psycopg
 import pytest
 
+from edu_wh.dbt_runner import dbt_command
 from edu_wh.errors import UserError
-from edu_wh.pipeline import dbt_command, drop_candidate, run_gate
 from ingest.bns_dynamic import SOURCE as BNS
 from ingest.loader import load_file
+from orchestration.tasks import drop_candidate, run_gate
 from publication.swap import publish, rollback
 from tests.conftest import SAMPLES
 

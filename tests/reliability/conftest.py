@@ -62,8 +62,9 @@ def release_copy(released_db, monkeypatch, tmp_path):
     url = admin_url(name)
     with psycopg.connect(url) as conn:
         from edu_wh.bootstrap import bootstrap
+        from ingest.registry import all_sources
 
-        bootstrap(conn)  # database-level grants are not copied with the template
+        bootstrap(conn, all_sources())  # database-level grants are not copied with the template
         conn.commit()
     monkeypatch.setenv("EDU_WH_DATABASE_URL", url)
     monkeypatch.setenv("EDU_WH_LANDING_DIR", str(tmp_path / "landing"))

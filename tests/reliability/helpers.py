@@ -1,6 +1,6 @@
 """What the reliability tests share: the whole pipeline without Airflow, hashes, grains, figures.
 
-The pipeline here is the one ``transform_publish`` runs (``edu_wh.pipeline``): load what landed,
+The pipeline here is the one ``transform_publish`` runs (``orchestration.tasks``): load what landed,
 ``drop_candidate`` + ``dbt build`` into ``candidate``, the GX gate, the swap. Airflow is left out
 because these tests kill, restart and repeat the steps themselves (tests/test_pipeline.py and
 tests/test_concurrency.py run the same steps through ``dag.test()``).
@@ -22,7 +22,7 @@ from tests.conftest import REPO
 
 def stage_all_inputs() -> Path:
     """Land the real samples and the synthetic scale-1 drop (files), as the demo does; returns the drop."""
-    from edu_wh.samples import ensure_synthetic_drop, stage_samples, stage_synthetic
+    from cli.samples import ensure_synthetic_drop, stage_samples, stage_synthetic
 
     stage_samples()
     drop = ensure_synthetic_drop()
@@ -33,10 +33,10 @@ def stage_all_inputs() -> Path:
 def load_all_inputs(drop: Path, *, reload: bool = False) -> dict[str, dict]:
     """Fetch the API sources from fake publishers serving ``drop`` and load every source's landing
     folder; returns source → landing summary. Nothing may be refused."""
-    from edu_wh.commands.publishers import fake_publishers
-    from edu_wh.pipeline import fetch_source, load_landing
-    from edu_wh.samples import publisher_fixtures
+    from cli.samples import publisher_fixtures
+    from ingest.fake_publishers import fake_publishers
     from ingest.registry import NETWORKED_SOURCES, SOURCE_MODULES
+    from orchestration.tasks import fetch_source, load_landing
 
     summaries = {}
     with fake_publishers(publisher_fixtures(drop)):
@@ -51,7 +51,9 @@ def load_all_inputs(drop: Path, *, reload: bool = False) -> dict[str, dict]:
 
 def transform_gate_publish(run_id: str) -> dict:
     """``edu-wh transform`` + ``gate`` + ``publish`` under the pipeline lease, as transform_publish does."""
-    from edu_wh.pipeline import dbt_command, drop_candidate, pipeline_lease, publish_release, run_gate
+    from edu_wh.dbt_runner import dbt_command
+    from edu_wh.lease import pipeline_lease
+    from orchestration.tasks import drop_candidate, publish_release, run_gate
 
     with pipeline_lease("transform_gate_publish", run_id=run_id):
         drop_candidate()
@@ -66,8 +68,8 @@ def prepare_variant(label: str) -> None:
 
     Built with SQL from the current release instead of dbt (a dbt build takes a minute), as
     tests/test_concurrency.py does; the gate and the swap are the real ones."""
-    from edu_wh.pipeline import run_gate
     from edu_wh.warehouse import connect
+    from orchestration.tasks import run_gate
     from publication.swap import schema_tables
 
     with connect("transformer", autocommit=True) as conn:
@@ -90,7 +92,7 @@ def current_release(conn: psycopg.Connection) -> tuple[int, str, dict] | None:
 
 def published_hashes(conn: psycopg.Connection) -> dict[str, str]:
     """Content hash of every published table, recomputed now (publication.swap.table_hash)."""
-    from publication.swap import content_hashes
+    from edu_wh.hashes import content_hashes
 
     hashes, _, _ = content_hashes(conn, "published")
     return hashes

@@ -64,7 +64,7 @@ def test_airflow_standalone_serves_health_within_a_minute_and_stops(warehouse, t
     log = open(tmp_path / "standalone.log", "w")  # noqa: SIM115 - closed below
     started = time.monotonic()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "edu_wh", "airflow-standalone", "--port", str(port)],
+        [sys.executable, "-m", "cli", "airflow-standalone", "--port", str(port)],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,

@@ -62,7 +62,7 @@ def landing(source: str):
 
 
 def load(source: str):
-    from edu_wh.pipeline import load_landing
+    from orchestration.tasks import load_landing
 
     summary = load_landing(source)
     assert not summary.rejected, summary.rejected

@@ -25,7 +25,7 @@ from tests.reliability.helpers import record_figures
 
 @pytest.fixture(scope="module")
 def inputs(pg_server) -> Inputs:
-    from edu_wh.samples import ensure_synthetic_drop
+    from cli.samples import ensure_synthetic_drop
 
     return Inputs(ensure_synthetic_drop())
 

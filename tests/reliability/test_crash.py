@@ -86,9 +86,9 @@ def raw_rows(conn, batch_id: int) -> int:
 
 
 def the_next_run_completes(conn, path, killed_batch: int) -> int:
-    """What the ingest DAG's next run does (edu_wh.pipeline.load_landing): the dead loader's batch is
+    """What the ingest DAG's next run does (orchestration.tasks.load_landing): the dead loader's batch is
     marked abandoned, the file loads completely. Returns the rows lost (expected 0)."""
-    from edu_wh.pipeline import load_landing
+    from orchestration.tasks import load_landing
 
     summary = load_landing("nedb", paths=[path])
     assert not summary.rejected, summary.rejected

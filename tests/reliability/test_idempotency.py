@@ -107,8 +107,8 @@ def test_loading_every_input_again_adds_no_batch_and_no_row(release_copy):
 
 
 def test_publishing_an_identical_candidate_changes_nothing(release_copy):
-    from edu_wh.pipeline import run_gate
     from edu_wh.warehouse import connect
+    from orchestration.tasks import run_gate
     from publication.swap import publish, schema_tables
 
     with psycopg.connect(release_copy) as conn:
@@ -132,8 +132,8 @@ def test_publishing_an_identical_candidate_changes_nothing(release_copy):
 
 
 def test_reloading_every_report_of_a_stream_is_accepted(warehouse, db):
-    from edu_wh.pipeline import load_landing
-    from edu_wh.samples import ensure_synthetic_drop, stage_synthetic
+    from cli.samples import ensure_synthetic_drop, stage_synthetic
+    from orchestration.tasks import load_landing
 
     stage_synthetic(ensure_synthetic_drop())
     first = load_landing("comfortable_school")
@@ -151,8 +151,8 @@ RELOAD_EXCLUDED: tuple[str, ...] = ()
 
 @pytest.mark.reliability_long
 def test_the_same_inputs_built_again_and_reloaded_publish_identical_tables(warehouse, dbt_manifest):
-    from edu_wh.pipeline import load_landing
     from ingest.registry import SOURCE_MODULES
+    from orchestration.tasks import load_landing
 
     drop = stage_all_inputs()
     load_all_inputs(drop)

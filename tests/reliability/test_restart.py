@@ -38,6 +38,7 @@ def second_server(tmp_path_factory, pg_server):
     from edu_wh.bootstrap import bootstrap
     from edu_wh.config import settings
     from edu_wh.warehouse import start_embedded, stop_embedded
+    from ingest.registry import all_sources
 
     home = tmp_path_factory.mktemp("second_server")
     with pytest.MonkeyPatch.context() as mp:
@@ -49,7 +50,7 @@ def second_server(tmp_path_factory, pg_server):
     start_embedded(cfg)
     url = cfg.url
     with psycopg.connect(url) as conn:
-        bootstrap(conn)
+        bootstrap(conn, all_sources())
         conn.commit()
     try:
         yield cfg, url
@@ -75,14 +76,14 @@ def restart(cfg) -> None:
 
 
 LOAD_TASK = (
-    "import sys, json; from edu_wh.pipeline import load_landing; from pathlib import Path; "
+    "import sys, json; from orchestration.tasks import load_landing; from pathlib import Path; "
     "print(json.dumps(load_landing('nedb', paths=[Path(sys.argv[1])]).as_dict()))"
 )
 
 
 def test_a_restart_during_a_load_fails_the_task_clearly_and_the_retry_loads_everything(on_second_server, tmp_path):
-    from edu_wh.pipeline import load_landing
     from ingest.nedb import write_bulk_file
+    from orchestration.tasks import load_landing
 
     cfg, url = on_second_server
     path = write_bulk_file(tmp_path / "nedb_restart_2023-24.csv", ROWS)
@@ -122,7 +123,7 @@ def test_a_restart_during_a_load_fails_the_task_clearly_and_the_retry_loads_ever
     record_figures("restart", "database restart during a load", injected=1, survived=1, lost=ROWS - rows)
 
 
-BUILD_TASK = "from edu_wh.pipeline import dbt_command, drop_candidate; drop_candidate(); dbt_command(['build'])"
+BUILD_TASK = "from orchestration.tasks import dbt_command, drop_candidate; drop_candidate(); dbt_command(['build'])"
 
 
 def test_a_restart_during_the_dbt_build_fails_it_clearly_and_the_retry_publishes(on_second_server):

@@ -165,7 +165,7 @@ def test_identifiers_and_values_from_files_are_stored_as_data_never_run_as_sql(d
     """A sheet name, a CSV header and a cell that are SQL (``x"; drop table raw.quarantine; --``)
     travel as COPY data: the loader composes statements only from the source's fixed column list
     (``psycopg.sql.Identifier``), never from the file."""
-    from edu_wh.samples import ensure_synthetic_drop
+    from cli.samples import ensure_synthetic_drop
     from ingest.loader import load_file
     from ingest.registry import get_source
     from tests.reliability.corpus import SCHOOLS_XLSX, set_value, xlsx_edit

@@ -45,6 +45,16 @@ from tests.workbooks import workbook
 SAMPLES = REPO_ROOT / "data" / "samples"
 SCHOOLS_XLSX = SAMPLES / "bns" / "number_of_schools_by_region_2000-2023_ru.xlsx"
 BULLETIN_XLS = SAMPLES / "bns" / "education_organisations_finance_2022_kk.xls"
+DOCTORS_XLS = SAMPLES / "bns" / "corpus" / "doctors-by-region__Численность врачей всех специальностей.xls"
+DECENT_WORK_XLSX = SAMPLES / "bns" / "corpus" / "decent_work_indicators__work_stats.xlsx"
+
+
+def _hostile(name: str) -> bytes:
+    from benchmarks.hostile_workbooks import CASES as HOSTILE
+
+    return HOSTILE[name]()
+
+
 KATO_CSV = SAMPLES / "reference" / "kato_2022-10-17_full_ru.csv"
 PRESS_KK = SAMPLES / "press" / "004_5ed07df8b3c5f9b6.txt"
 PRESS_RU = SAMPLES / "press" / "003_97ac62daf8c75279.txt"
@@ -451,6 +461,18 @@ CASES: list[Case] = [
         "loaded",
         note=r"sheet 'x\"; drop table raw\.quarantine; '",
     ),
+    # --- bns (the generic reader: real corpus workbooks, hostile workbooks) ---
+    Case("bns_doctors_control", "bns", DOCTORS_XLS.name, lambda i: DOCTORS_XLS.read_bytes(), "loaded"),
+    Case(
+        "bns_not_territorial",
+        "bns",
+        DECENT_WORK_XLSX.name,
+        lambda i: DECENT_WORK_XLSX.read_bytes(),
+        "refused",
+        r"not a territorial table",
+    ),
+    Case("bns_last_cell_used", "bns", "hostile_range.xlsx", lambda i: _hostile("real_range"), "refused", r"1,048,576"),
+    Case("bns_zip_bomb", "bns", "bomb.xlsx", lambda i: _hostile("zip_bomb"), "refused", r"unpacks to"),
     # --- bns_bulletin (the real Kazakh bulletin, and the Russian layout of its tests) ---
     Case("bul_truncated", "bns_bulletin", BULLETIN, bulletin_xls_edit(truncate), "refused", r"truncated or corrupt"),
     Case(

@@ -1,3 +1,0 @@
-from edu_wh.cli import run
-
-run()

@@ -1,0 +1,173 @@
+"""raw.bns_cells: any BNS publication (dynamic table or bulletin) read by the generic reader, as delivered.
+
+Checks every loaded batch; each file is its own stream. Grain: one row per sheet cell. The checks
+protect structure, keys, ranges and parts adding up to totals; they hold no figure of any file: a
+revised value of a past period (BNS revises) is reported as a warning with the rows, never refused.
+"""
+
+from __future__ import annotations
+
+from expectations.framework import Check, GateContext, Suite
+from expectations.helpers import (
+    WHERE,
+    allowed_values_check,
+    known_kato_check,
+    required_columns_check,
+    rows_check,
+    unique_key_check,
+    volume_checks,
+    with_reference,
+)
+from ingest.bns.reader import SOURCE
+
+#: a value that moved by more than this share against the previous delivery of the same cell is reported
+REVISION_TOLERANCE = 0.001
+MARKERS = ["none", "not_available", "confidential", "negligible", "formula"]
+PERIOD_KINDS = ["year", "academic_year", "quarter", "half_year", "cumulative", "month", "date"]
+#: units whose values of the regions add up to the republic
+ADDITIVE_UNITS = ["count", "persons", "kzt", "tonnes", "places"]
+
+
+def revision_check(table: str, key: list[str], value: str, *, what: str) -> Check:
+    """Warning: a value of this delivery differs from the previous loaded delivery of the same key (a BNS
+    revision of a past period, or a different table under the same title) by more than the tolerance.
+    ``value`` is a SQL expression over the raw columns giving a number (or null)."""
+    keys = ", ".join(key)
+    on = " and ".join(f"ordered.{k} is not distinct from batch_rows.{k}" for k in key)
+    return rows_check(
+        f"""
+with history as (
+    select {keys}, _batch_id, ({value}) as number
+    from raw.{table}
+    where _batch_id in (select batch_id from meta.load_batches where status in ('loaded', 'superseded'))
+),
+
+ordered as (
+    select
+        {keys}, _batch_id, number,
+        lag(number) over by_key as old_value,
+        lag(_batch_id) over by_key as old_batch_id
+    from history
+    window by_key as (partition by {keys} order by _batch_id)
+)
+
+select batch_rows._batch_id, batch_rows._source_file, batch_rows._sheet, batch_rows._row_number,
+       {", ".join(f"batch_rows.{k}" for k in key)}, ordered.old_value, ordered.number as new_value,
+       ordered.old_batch_id,
+       'revised: ' || ordered.old_value || ' in batch ' || ordered.old_batch_id || ', now ' || ordered.number
+           as problem
+from batch_rows
+inner join ordered on ordered._batch_id = batch_rows._batch_id and {on}
+where ordered.old_value is not null and ordered.number is not null
+  and abs(ordered.number - ordered.old_value) > {REVISION_TOLERANCE} * abs(ordered.old_value)
+""",
+        protects=f"{what}: values of past periods are what the previous delivery said, within "
+        f"{REVISION_TOLERANCE:.1%} (a BNS revision is reported, not refused)",
+        resolve="a revision by BNS is normal: confirm it on stat.gov.kz; the release then carries the revised "
+        "value and CHANGES.md says so. If the file is not a revision, withdraw the batch",
+        severity="warning",
+    )
+
+
+def build(ctx: GateContext) -> list[Check]:
+    return [
+        *volume_checks(ctx, max_drop=SOURCE.max_volume_drop, unit="cells"),
+        unique_key_check(
+            ["_sheet", "cell_ref"],
+            grain="sheet cell",
+            resolve="the same cell was delivered twice in one batch: a reader bug; withdraw the batch and load the "
+            "file again",
+        ),
+        required_columns_check(["table_title", "row_label", "territory_label", "cell_text", "cell_ref"], what="cell"),
+        rows_check(
+            f"select {WHERE}, cell_ref, cell_text, 'neither a number nor a BNS marker: ' || cell_text as problem "
+            "from batch_rows where (marker is null or marker = 'negligible') "
+            "and (value is null or value !~ '^-?[0-9]+([.][0-9]+)?$')",
+            protects="every cell holds a number or a BNS marker (-, …, х, 0,0) or a formula",
+            resolve="a new marker or a typing error in the BNS file: add the marker to ingest/bns/values.py, or ask "
+            "BNS for a corrected file",
+        ),
+        allowed_values_check(
+            "marker",
+            MARKERS,
+            protects="markers are the BNS legend's",
+            resolve="a new marker needs a meaning: add it to ingest/bns/values.py and here",
+        ),
+        allowed_values_check(
+            "period_kind",
+            PERIOD_KINDS,
+            protects="every period is a year, academic year, quarter, half-year, cumulative span, month or date",
+            resolve="a new period form: add it to ingest/bns/periods.py",
+        ),
+        rows_check(
+            f"select {WHERE}, cell_ref, period_label, period_start, period_end, "
+            "'period ends before it starts or lies outside 1990-2100: ' || period_label as problem from batch_rows "
+            "where period_start is not null and (period_end::date < period_start::date "
+            "or period_start::date < date '1990-01-01' or period_end::date > date '2100-12-31')",
+            protects="normalised periods are real spans between 1990 and 2100",
+            resolve="the header was misread: check the file's period labels against ingest/bns/periods.py",
+        ),
+        *known_kato_check(ctx, severity="warning"),
+        rows_check(
+            f"select {WHERE}, cell_ref, territory_label, value, 'negative ' || unit_code || ': ' || cell_text "
+            "as problem from batch_rows where unit_code in ('count', 'persons', 'places', 'tonnes') "
+            "and value ~ '^-'",
+            protects="counts of things and people are not negative",
+            resolve="find the cell in the BNS file; a misplaced minus sign is the usual cause",
+        ),
+        with_reference(ctx, ["territories"], parts_check),
+        revision_check(
+            "bns_cells",
+            ["table_title", "block_path", "column_label", "kato_code", "period_label", "unit_label"],
+            "case when value ~ '^-?[0-9]+([.][0-9]+)?$' then value::numeric end",
+            what="BNS cells",
+        ),
+    ]
+
+
+def parts_check() -> Check:
+    units = ", ".join(f"'{u}'" for u in ADDITIVE_UNITS)
+    return rows_check(
+        f"""
+with levels as (
+    select distinct kato_code, level from reference.territories
+),
+
+groups as (
+    select
+        b._batch_id, b._source_file, b._sheet, b.table_title, b.block_path, b.column_label, b.period_label,
+        max(b.value::numeric) filter (where levels.level = 'republic') as republic,
+        sum(b.value::numeric) filter (where levels.level in ('region', 'city')) as regions,
+        count(distinct b.kato_code) filter (where levels.level in ('region', 'city') and b.value is not null)
+            as summed,
+        bool_or(b.marker in ('not_available', 'confidential', 'formula')) as has_gaps,
+        max(length(substring(b.value from '[.]([0-9]+)$'))) as decimals,
+        min(b.cell_ref) filter (where levels.level = 'republic') as republic_cell
+    from batch_rows as b
+    inner join levels on b.kato_code = levels.kato_code
+    where b.unit_code in ({units})
+    group by 1, 2, 3, 4, 5, 6, 7
+)
+
+select _batch_id, _source_file, _sheet, republic_cell, block_path, column_label, period_label, republic, regions,
+       'the ' || summed || ' regions add up to ' || regions || ', the republic is ' || republic as problem
+from groups
+where republic is not null and not has_gaps and summed >= 14
+  and abs(republic - regions) > greatest(0.5 * summed * power(10, -coalesce(decimals, 0)), 0.001 * republic)
+""",
+        protects="the regions add up to the republic for every table, block, column and period (where none is "
+        "missing; a tenth of a percent of rounding allowed)",
+        resolve="a region's value or the republic's total was mistyped, or a region is listed twice (an old and "
+        "a new name); compare with the BNS site",
+        severity="warning",
+    )
+
+
+SUITE = Suite(
+    name="raw.bns",
+    table=SOURCE.raw_table.name,
+    layer="raw",
+    build=build,
+    description=__doc__,
+    source=SOURCE.name,
+)

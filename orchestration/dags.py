@@ -1,0 +1,245 @@
+"""Shared wiring for the DAGs: default arguments, assets, the failure callback.
+
+Import cost matters here (DAG files import this at parse time): only the Task SDK and this
+project's light modules; no database, no dbt, no GX, no pandas.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from airflow.sdk import Asset
+
+OWNER = "edu-wh-data-engineering"
+START_DATE = datetime(2024, 1, 1, tzinfo=UTC)
+
+DEFAULT_ARGS = {
+    "owner": OWNER,
+    "retries": 2,
+    "retry_delay": timedelta(minutes=2),
+    "retry_exponential_backoff": True,
+    "max_retry_delay": timedelta(minutes=30),
+    "execution_timeout": timedelta(hours=2),
+}
+
+
+def ingest_families() -> dict[str, list[str]]:
+    """Ingest DAG family → its sources, from ``ingest.registry.SOURCES`` (the one place a source is added)."""
+    from ingest.registry import families
+
+    return families()
+
+
+def family_sources(family: str) -> list[str]:
+    return ingest_families()[family]
+
+
+def registered_sources() -> list[str]:
+    """Every source in ``ingest.registry`` (the backfill DAG's choices)."""
+    from ingest.registry import SOURCE_MODULES
+
+    return list(SOURCE_MODULES)
+
+
+def raw_asset(source_name: str) -> Asset:
+    """The asset a source's raw table represents; the transform DAG is scheduled on these."""
+    from ingest.registry import SOURCE_MODULES
+
+    if source_name not in SOURCE_MODULES:
+        raise KeyError(source_name)
+    return Asset(name=f"raw.{source_name}", uri=f"edu-wh://warehouse/raw/{source_name}", group="raw")
+
+
+PUBLISHED_ASSET = Asset(name="published", uri="edu-wh://warehouse/published", group="published")
+
+
+def all_raw_assets() -> list[Asset]:
+    return [raw_asset(name) for sources in ingest_families().values() for name in sources]
+
+
+def ingest_doc(family: str) -> str:
+    """The documentation of a generated ingest DAG, from the registry entries of its sources."""
+    from ingest.registry import SOURCES, family_schedule
+
+    sources = family_sources(family)
+    lines = [
+        f"Airflow DAG (generated from `ingest/registry.py`): ingest the `{family}` sources. "
+        f"Schedule `{family_schedule(family)}` (UTC).",
+        "",
+    ]
+    for name in sources:
+        entry = SOURCES[name]
+        fetch = (
+            f"`fetch_{name}` downloads what is new since the cursor in `meta.api_cursors` into `landing/{name}/`; "
+            if entry.networked
+            else ""
+        )
+        lines.append(
+            f"* `{name}`: {entry.what} ({entry.module}). {fetch}`load_{name}` loads each new file in "
+            f"`landing/{name}/` into raw (one batch per file; a file already loaded is skipped by its SHA-256) "
+            f"and publishes the asset `raw.{name}` when new data was loaded, which schedules `transform_publish`."
+        )
+    lines += [
+        "",
+        "Rows that fail validation go to `raw.quarantine` with their reason; a file refused as a whole moves to "
+        "`quarantine/<source>/` with its reason and fails the run once the good files are in.",
+    ]
+    return "\n".join(lines)
+
+
+def build_ingest_dags() -> dict:
+    """Every ingest DAG, one per source family of the registry: ``{"ingest_<family>": dag}``."""
+    return {f"ingest_{family}": build_ingest_dag(family) for family in ingest_families()}
+
+
+def build_ingest_dag(family: str, doc: str | None = None):
+    """The ingest DAG of one source family: for each source, fetch (networked sources only) and
+    load what landed; refused files fail the run after the good ones are loaded."""
+    from airflow.sdk import dag, task
+
+    from ingest.registry import family_schedule
+
+    networked = set(_networked_sources())
+
+    @dag(
+        dag_id=f"ingest_{family}",
+        schedule=family_schedule(family),
+        start_date=START_DATE,
+        catchup=False,
+        max_active_runs=1,
+        default_args=DEFAULT_ARGS,
+        on_failure_callback=notify_failure,
+        tags=["ingest", family],
+        doc_md=doc or ingest_doc(family),
+    )
+    def ingest():
+        loads = []
+        for source_name in family_sources(family):
+
+            @task(task_id=f"load_{source_name}", outlets=[raw_asset(source_name)])
+            def load(source_name: str = source_name, **context) -> dict:
+                from airflow.sdk.exceptions import AirflowSkipException
+
+                from orchestration.tasks import load_landing
+
+                summary = load_landing(source_name, run_id=context["run_id"])
+                if not summary.new_data and not summary.rejected:
+                    raise AirflowSkipException(f"no new {source_name} data in landing")
+                return summary.as_dict()
+
+            if source_name in networked:
+
+                @task(task_id=f"fetch_{source_name}")
+                def fetch(source_name: str = source_name, **context) -> list[str]:
+                    from orchestration.tasks import fetch_source
+
+                    return fetch_source(source_name, run_id=context["run_id"])
+
+                loaded = load()
+                fetch() >> loaded
+            else:
+                loaded = load()
+            loads.append(loaded)
+
+        # a refused file stays refused: retrying cannot help, and would delay the failure notice
+        @task(trigger_rule="none_failed", retries=0)
+        def check_rejections(summaries: list) -> None:
+            from orchestration.tasks import raise_for_rejections
+
+            raise_for_rejections([s for s in summaries if s])
+
+        check_rejections(loads)
+
+    return ingest()
+
+
+def build_release_chain(*, full_refresh: bool | str = False):
+    """Wire, inside the current DAG, the one way a release is made (transform_publish, backfill):
+
+    ``acquire_lock`` → ``reset_candidate`` → ``dbt`` (Cosmos task group: seeds, models and their
+    tests into ``candidate``) → ``gate`` → ``publish`` → ``release_lock`` (a teardown of
+    ``acquire_lock``: it always runs, and a failure above still fails the run). ``reset_candidate``,
+    ``gate`` and ``publish`` first renew the lease (and stop if another run took it over).
+
+    ``full_refresh`` goes to every Cosmos dbt task (``dbt build --full-refresh`` rebuilds
+    incremental models); it is a template field of Cosmos' build operators, so a Jinja string such
+    as ``"{{ params.full_refresh }}"`` is rendered per run (Cosmos reads "True"/"False").
+    Returns ``(first, last)`` so callers can put tasks before the chain.
+    """
+    from airflow.sdk import task, teardown
+    from cosmos import DbtTaskGroup
+
+    from orchestration.dbt_cosmos import DBT_TASK_FLAGS, apply_dbt_env, cosmos_configs
+
+    project, profile, render, execution = cosmos_configs()
+
+    @task
+    def acquire_lock(**context) -> None:
+        from edu_wh.lease import acquire_pipeline_lock
+
+        acquire_pipeline_lock(context["run_id"])
+
+    @task
+    def reset_candidate(**context) -> None:
+        from edu_wh.lease import renew_pipeline_lock
+        from orchestration.tasks import drop_candidate
+
+        renew_pipeline_lock(context["run_id"])
+        drop_candidate()
+
+    dbt = DbtTaskGroup(
+        group_id="dbt",
+        project_config=project,
+        profile_config=profile,
+        render_config=render,
+        execution_config=execution,
+        operator_args={
+            "install_deps": False,
+            "on_execute_callback": apply_dbt_env,
+            "full_refresh": full_refresh,
+            "dbt_cmd_flags": DBT_TASK_FLAGS,
+        },
+        default_args={"retries": 0},
+    )
+
+    @task(retries=0)
+    def gate(**context) -> dict:
+        from edu_wh.lease import renew_pipeline_lock
+        from orchestration.tasks import run_gate
+
+        renew_pipeline_lock(context["run_id"])
+        return run_gate(context["run_id"])
+
+    @task(outlets=[PUBLISHED_ASSET])
+    def publish(**context) -> dict:
+        from edu_wh.lease import renew_pipeline_lock
+        from orchestration.tasks import publish_release
+
+        renew_pipeline_lock(context["run_id"])
+        return publish_release(context["run_id"])
+
+    @teardown
+    def release_lock(**context) -> None:
+        from edu_wh.lease import release_pipeline_lock
+
+        release_pipeline_lock(context["run_id"])
+
+    lock = acquire_lock()
+    unlock = release_lock()
+    lock >> reset_candidate() >> dbt >> gate() >> publish() >> unlock
+    # a teardown always runs, and does not decide the run's state: a failed gate fails the run
+    unlock.as_teardown(setups=lock)
+    return lock, unlock
+
+
+def _networked_sources() -> list[str]:
+    from ingest.registry import NETWORKED_SOURCES
+
+    return NETWORKED_SOURCES
+
+
+def notify_failure(context) -> None:
+    """on_failure_callback: log always; webhook / e-mail when configured (orchestration.notify)."""
+    from orchestration.notify import notify_task_failure
+
+    notify_task_failure(context)
