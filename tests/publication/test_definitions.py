@@ -154,3 +154,12 @@ def test_every_release_file_has_no_column_without_a_definition_in_any_language(s
         assert table["description"] and table["description_kk"] and table["description_ru"], table["table"]
         for col in table["columns"]:
             assert col["definition"] and col["definition_kk"] and col["definition_ru"], (table["table"], col["column"])
+
+
+def test_the_code_labels_seed_has_six_fields_on_every_row():
+    # a comma inside an unquoted label ("0,0") would shift the row and fail `dbt seed`
+    with open(codes.seed_path(), encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[0] == ["table_name", "column_name", "code", "label_kk", "label_ru", "label_en"]
+    assert [i for i, r in enumerate(rows, start=1) if len(r) != 6] == []
+    assert codes.label("", "value_status", "negligible", "ru") == "пренебрежимо мало («0,0»)"
