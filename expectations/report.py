@@ -12,6 +12,7 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
+from expectations.check_texts import text as translated
 from expectations.results import CheckResult, GateReport, SuiteRun, now_utc
 
 LAYER_TITLES = {
@@ -79,13 +80,19 @@ def _where(r: CheckResult, files: dict[int, str]) -> str:
 def _failure(r: CheckResult, files: dict[int, str]) -> list[str]:
     lines = [
         f"### {r.dataset}: {r.protects}",
+        f"- **Нені қорғайды / Что защищает**: {translated(r.protects, 'kk')} / {translated(r.protects, 'ru')}",
         f"- **Where**: {_where(r, files)}",
         f"- **Check**: {_check_label(r)}",
         f"- **Found**: {_found(r)}",
     ]
     if r.examples:
         lines += ["- **Examples**:", "", *_examples_table(r.examples), ""]
-    lines += [f"- **How to resolve**: {r.resolve}", ""]
+    lines += [
+        f"- **How to resolve**: {r.resolve}",
+        f"- **Не істеу керек**: {translated(r.resolve, 'kk')}",
+        f"- **Что делать**: {translated(r.resolve, 'ru')}",
+        "",
+    ]
     return lines
 
 
@@ -160,10 +167,16 @@ def _layer_section(report: GateReport, layer: str, files: dict[int, str]) -> lis
         lines += ["### Warnings (not blocking, but look at them)", ""]
         for r in warnings:
             lines += _failure(r, files)
-    lines += ["### All checks", "", "| dataset | check | severity | result | protects |", "|---|---|---|---|---|"]
+    lines += [
+        "### All checks / Барлық тексерулер / Все проверки",
+        "",
+        "| dataset | check | severity | result | protects | нені қорғайды | что защищает |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for r in results:
         lines.append(
-            f"| {r.dataset} | {_check_label(r)} | {r.severity} | {'pass' if r.success else 'FAIL'} | {r.protects} |"
+            f"| {r.dataset} | {_check_label(r)} | {r.severity} | {'pass' if r.success else 'FAIL'} | {r.protects} | "
+            f"{translated(r.protects, 'kk')} | {translated(r.protects, 'ru')} |"
         )
     return [*lines, ""]
 

@@ -12,7 +12,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from publication import numbers
 from publication.snapshot import PreviousRelease, ReleaseSnapshot, TableData
+
+LANGS = ("kk", "ru", "en")
 
 EXAMPLES_PER_TABLE = 10
 
@@ -108,6 +111,8 @@ def compare_headlines(current: list[dict], previous: list[dict]) -> list[dict]:
             "after": _jsonable(h["value"]),
             "after_display": h["display"],
             "source": h.get("source"),
+            **{f"before_display_{lang}": (old.get(f"display_{lang}") if old else None) for lang in LANGS},
+            **{f"after_display_{lang}": h.get(f"display_{lang}") for lang in LANGS},
         }
         a, b = _number(entry["before"]), _number(entry["after"])
         entry["status"] = "new" if old is None else "unchanged" if entry["before"] == entry["after"] else "changed"
@@ -118,6 +123,7 @@ def compare_headlines(current: list[dict], previous: list[dict]) -> list[dict]:
         if not any(h["key"] == key for h in current):
             entry = {k: old[k] for k in ("key", "label_kk", "label_ru", "label_en", "unit")}
             entry.update(status="removed", before=_jsonable(old["value"]), before_display=old["display"])
+            entry.update({f"before_display_{lang}": old.get(f"display_{lang}") for lang in LANGS})
             entry.update(after=None, after_display=None, difference=None, difference_percent=None)
             out.append(entry)
     return out
@@ -145,90 +151,149 @@ def compute_changes(snapshot: ReleaseSnapshot, previous: PreviousRelease) -> dic
 
 
 def _fmt(value) -> str:
+    """A number every reader reads the same way: thousands grouped by a no-break space (1 234 567)."""
     if value is None:
         return "—"
     if isinstance(value, float):
-        return f"{value:,.2f}".rstrip("0").rstrip(".")
+        return numbers.grouped(value, "kk", 2).replace(",", ".")
     if isinstance(value, int):
-        return f"{value:,}"
+        return numbers.grouped(value, "kk")
     return str(value)
 
 
 def summary_line(changes: dict) -> str:
+    """One line on what the release is compared with, in Kazakh, Russian and English."""
     prev = changes.get("previous_release_id")
     if prev is None:
-        return "This is the first release: every row is new."
+        return " / ".join(TEXTS["first"])
     if not changes.get("previous_kept"):
-        return f"Compared with release {prev}: {changes.get('note')}, so the rows cannot be compared."
-    return f"Compared with the previous release, {prev}."
+        return " / ".join(t.format(prev=prev, prev6=f"{prev:06d}", note=changes.get("note")) for t in TEXTS["not_kept"])
+    return " / ".join(t.format(prev=prev) for t in TEXTS["since"])
+
+
+def _says(key: str, **params) -> str:
+    """A sentence of CHANGES.md in Kazakh, Russian and English, one per line."""
+    return "  \n".join(text.format(**params) for text in TEXTS[key])
+
+
+TEXTS = {
+    "title": ("{rid}-шығарылымдағы өзгерістер", "Изменения в выпуске {rid}", "Changes in release {rid}"),
+    "first": (
+        "Бұл — алғашқы шығарылым: барлық жол жаңа.",
+        "Это первый выпуск: все строки новые.",
+        "This is the first release: every row is new.",
+    ),
+    "not_kept": (
+        "{prev}-шығарылыммен салыстыру мүмкін емес: ол қоймада енді сақталмайды. Оның файлдарын "
+        "(`r{prev6}/` қалтасы), егер сақталса, қолмен салыстыруға болады.",
+        "Сравнить с выпуском {prev} нельзя: он больше не хранится в хранилище. Его файлы (папка "
+        "`r{prev6}/`), если сохранились, можно сравнить вручную.",
+        "Compared with release {prev}: **{note}**, so the rows cannot be compared. The previous release's own files "
+        "(its folder `r{prev6}/`), if kept, can be compared by hand.",
+    ),
+    "since": (
+        "{prev}-шығарылыммен салыстырғанда.",
+        "По сравнению с предыдущим выпуском {prev}.",
+        "Compared with the previous release, {prev}.",
+    ),
+}
+STATUS = {
+    "changed": "өзгерді / изменена / changed",
+    "unchanged": "өзгеріссіз / без изменений / unchanged",
+    "new": "жаңа / новая / new",
+    "removed": "жойылды / удалена / removed",
+}
+
+
+def _difference(h: dict) -> str:
+    if h["status"] in ("new", "removed", "unchanged"):
+        return STATUS[h["status"]]
+    if h.get("difference") is None:
+        return "—"
+    sign = "+" if h["difference"] >= 0 else "−"
+    if h.get("unit") in numbers.MONEY_UNITS:
+        text = " / ".join(sign + numbers.money(abs(h["difference"]), lang) for lang in ("ru", "en"))
+    else:
+        text = sign + _fmt(abs(h["difference"]))
+    if h.get("difference_percent") is not None:
+        text += f" ({h['difference_percent']:+.1f} %)"
+    return text
+
+
+def _shown(h: dict, when: str) -> str:
+    ru, en = h.get(f"{when}_display_ru"), h.get(f"{when}_display_en")
+    if ru and en:
+        return ru if ru == en else f"{ru} / {en}"
+    return h.get(f"{when}_display") or "—"
 
 
 def render_markdown(changes: dict) -> str:
+    """CHANGES.md: every sentence and heading in Kazakh, Russian and English; amounts as people write them."""
     rid, prev = changes["release_id"], changes["previous_release_id"]
-    lines = [f"# Changes in release {rid}", ""]
+    lines = [f"# {' / '.join(t.format(rid=rid) for t in TEXTS['title'])}", ""]
     if prev is None:
-        lines += ["This is the first release: every row is new.", ""]
+        lines += [_says("first"), ""]
     elif not changes["previous_kept"]:
-        lines += [
-            f"Compared with release {prev}: **{changes['note']}**, so the rows cannot be compared. "
-            f"The previous release's own files (its folder `r{prev:06d}/`), if kept, can be compared by hand.",
-            "",
-        ]
+        lines += [_says("not_kept", prev=prev, prev6=f"{prev:06d}", note=changes["note"]), ""]
         return "\n".join(lines)
     else:
-        lines += [f"Compared with the previous release, {prev}.", ""]
+        lines += [_says("since", prev=prev), ""]
     lines += [
-        "## Tables",
+        "## Кестелер / Таблицы / Tables",
         "",
-        "| table | status | rows before | rows after | added | changed | removed | matched by |",
+        "| кесте / таблица / table | күйі / статус / status | бұрын / было / before | қазір / стало / after "
+        "| қосылды / добавлено / added | өзгерді / изменено / changed | жойылды / удалено / removed "
+        "| салыстыру кілті / ключ сравнения / matched by |",
         "|---|---|---:|---:|---:|---:|---:|---|",
     ]
     for t in changes["tables"]:
         lines.append(
-            f"| `{t['table']}` | {t['status']} | {_fmt(t['rows_before'])} | {_fmt(t['rows_after'])} | "
-            f"{_fmt(t['added'])} | {_fmt(t['changed'])} | {_fmt(t['removed'])} | "
+            f"| `{t['table']}` | {STATUS.get(t['status'], t['status'])} | {_fmt(t['rows_before'])} | "
+            f"{_fmt(t['rows_after'])} | {_fmt(t['added'])} | {_fmt(t['changed'])} | {_fmt(t['removed'])} | "
             f"{' × '.join(t.get('compared_by') or []) or '—'} |"
         )
     lines.append("")
     if changes["headlines"]:
-        lines += ["## Headline figures", "", "| figure | before | after | difference |", "|---|---:|---:|---:|"]
+        lines += [
+            "## Негізгі көрсеткіштер / Ключевые показатели / Headline figures",
+            "",
+            "| көрсеткіш / показатель / figure | бұрын / было / before | қазір / стало / after "
+            "| айырма / разница / difference |",
+            "|---|---:|---:|---:|",
+        ]
         for h in changes["headlines"]:
-            diff = "—"
-            if h.get("difference") is not None and h["status"] == "changed":
-                diff = f"{h['difference']:+,.0f}"
-                if h.get("difference_percent") is not None:
-                    diff += f" ({h['difference_percent']:+.1f}%)"
-            elif h["status"] in ("new", "removed", "unchanged"):
-                diff = h["status"]
-            lines.append(f"| {h['label_en']} | {h['before_display'] or '—'} | {h['after_display'] or '—'} | {diff} |")
+            label = "<br>".join(h[f"label_{lang}"] for lang in LANGS)
+            lines.append(f"| {label} | {_shown(h, 'before')} | {_shown(h, 'after')} | {_difference(h)} |")
         lines.append("")
     details = [t for t in changes["tables"] if t["status"] == "changed"]
     if details:
-        lines += ["## Details", ""]
+        lines += ["## Толығырақ / Подробности / Details", ""]
     for t in details:
         lines += [f"### `{t['table']}`", ""]
         if t.get("columns_added") or t.get("columns_removed"):
             lines.append(
-                f"- columns added: {', '.join(t['columns_added']) or 'none'}; "
-                f"removed: {', '.join(t['columns_removed']) or 'none'}"
+                f"- бағандар қосылды / столбцы добавлены / columns added: {', '.join(t['columns_added']) or '—'}; "
+                f"жойылды / удалены / removed: {', '.join(t['columns_removed']) or '—'}"
             )
         if t.get("changed_columns"):
             lines.append(
-                "- changed values by column: " + ", ".join(f"`{c}` {n:,}" for c, n in t["changed_columns"].items())
+                "- өзгерген мәндер / изменённые значения / changed values: "
+                + ", ".join(f"`{c}` {_fmt(n)}" for c, n in t["changed_columns"].items())
             )
         for ex in t.get("examples_changed", []):
             key = ", ".join(f"{k}={v}" for k, v in ex["key"].items())
             what = "; ".join(f"`{c}` {_fmt(d['before'])} → {_fmt(d['after'])}" for c, d in ex["changes"].items())
-            lines.append(f"- changed {key}: {what}")
+            lines.append(f"- ~ {key}: {what}")
         for ex in t.get("examples_added", []):
-            lines.append("- added " + ", ".join(f"{k}={v}" for k, v in ex.items()))
+            lines.append("- + " + ", ".join(f"{k}={v}" for k, v in ex.items()))
         for ex in t.get("examples_removed", []):
-            lines.append("- removed " + ", ".join(f"{k}={v}" for k, v in ex.items()))
+            lines.append("- − " + ", ".join(f"{k}={v}" for k, v in ex.items()))
         shown = (
             len(t.get("examples_changed", [])) + len(t.get("examples_added", [])) + len(t.get("examples_removed", []))
         )
         if shown < t["added"] + t["changed"] + t["removed"]:
-            lines.append(f"- … {t['added'] + t['changed'] + t['removed'] - shown:,} more (compare the tables' files)")
+            more = _fmt(t["added"] + t["changed"] + t["removed"] - shown)
+            lines.append(f"- … тағы / ещё / more: {more} (CSV)")
         lines.append("")
     return "\n".join(lines)
 

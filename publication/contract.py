@@ -8,12 +8,17 @@ dictionary and the portal as soon as it is in the manifest and in the ``publishe
 Model ``meta`` keys read here: ``grain`` (list of key columns), ``label_kk|ru|en``, optional
 ``source`` / ``sources`` / ``publisher`` (text shown as the table's source) and ``portal``
 (chart hints for the portal, see :mod:`publication.portal.charts`). Column ``meta``: ``label_kk|ru|en``,
-``unit`` (a code from :data:`UNITS` or any text), optional ``unit_kk|ru|en``, ``definition``.
+``unit`` (a code from :data:`UNITS` or any text), optional ``unit_kk|ru|en``, ``definition``,
+optional ``aggregate`` (``sum``, ``min``, ``max`` or ``none``: how rows of one territory and year may be
+combined; the default is ``sum`` for counts and tenge and ``none`` for everything else, so a month, a
+ratio, a cost per pupil or a coordinate is never added up).
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from edu_wh.dbt_runner import is_published_model, load_manifest, manifest_path  # noqa: F401 - part of this module's API
 
@@ -74,6 +79,9 @@ COUNT_UNITS = {
     "years",
 }
 MONEY_UNITS = {"kzt", "tenge", "kzt_thousands", "kzt_millions", "kzt_per_pupil"}
+#: units whose values add up over rows (a per-pupil cost, a ratio or a month does not)
+ADDITIVE_UNITS = (COUNT_UNITS - {"shifts", "days", "years"}) | (MONEY_UNITS - {"kzt_per_pupil"})
+AGGREGATES = ("sum", "min", "max", "none")
 RATIO_UNITS = {"ratio", "share"}  # stored as 0..1, shown as percent
 PERCENT_UNITS = {"percent"}  # stored as 0..100
 
@@ -89,10 +97,25 @@ class ColumnSpec:
     label_ru: str
     label_en: str
     unit: str | None = None
-    description: str = ""
+    description: str = ""  # the definition in English (the dbt description, also the database comment)
     description_from: str | None = None  # the upstream model a description was inherited from
-    documented: bool = True
+    documented: bool = True  # labels and definitions in all three languages
+    definition_kk: str = ""
+    definition_ru: str = ""
     unit_labels: tuple[str, str, str] | None = None
+    aggregate: str | None = None  # declared in the column meta; see :attr:`combine`
+
+    @property
+    def combine(self) -> str:
+        """How values of several rows (of one territory and year) combine: sum, min, max or none."""
+        if self.aggregate in AGGREGATES:
+            return self.aggregate
+        if self.unit in RATIO_UNITS or self.unit in PERCENT_UNITS:
+            return "none"
+        return "sum" if self.unit in ADDITIVE_UNITS else "none"
+
+    def definition(self, lang: str) -> str:
+        return self.description if lang == "en" else getattr(self, f"definition_{lang}")
 
     def label(self, lang: str, *, with_unit: bool = True) -> str:
         text = getattr(self, f"label_{lang}") or self.name
@@ -154,9 +177,14 @@ class TableSpec:
     meta: dict = field(default_factory=dict, hash=False, compare=False)
     upstream_sources: tuple[str, ...] = ()  # raw tables the model is built from (dbt lineage)
     documented: bool = True
+    description_kk: str = ""
+    description_ru: str = ""
 
     def label(self, lang: str) -> str:
         return getattr(self, f"label_{lang}") or self.name
+
+    def describe(self, lang: str) -> str:
+        return self.description if lang == "en" else getattr(self, f"description_{lang}")
 
     def column(self, name: str) -> ColumnSpec | None:
         return next((c for c in self.columns if c.name == name), None)
@@ -225,6 +253,35 @@ def _upstream_sources(manifest: dict, node: dict) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
+CATALOGUE = Path(__file__).resolve().parent / "catalogue"
+
+
+@functools.cache
+def _catalogue(name: str) -> dict[str, dict[str, str]]:
+    import yaml
+
+    data = yaml.safe_load((CATALOGUE / name).read_text(encoding="utf-8")) or {}
+    return {str(k): {lang: " ".join(str(v.get(lang) or "").split()) for lang in ("kk", "ru")} for k, v in data.items()}
+
+
+def column_definitions() -> dict[str, dict[str, str]]:
+    """``column`` or ``table.column`` → {kk, ru}: the translations of the columns' definitions."""
+    return _catalogue("column_definitions.yml")
+
+
+def table_descriptions() -> dict[str, dict[str, str]]:
+    """published table → {kk, ru}: the translations of the tables' descriptions."""
+    return _catalogue("table_descriptions.yml")
+
+
+def _translated(table: str, column: str, meta: dict, lang: str) -> str:
+    if meta.get(f"definition_{lang}"):
+        return " ".join(str(meta[f"definition_{lang}"]).split())
+    catalogue = column_definitions()
+    entry = catalogue.get(f"{table}.{column}") or catalogue.get(column) or {}
+    return entry.get(lang, "")
+
+
 def _column_spec(manifest: dict, node: dict, col: dict) -> ColumnSpec:
     meta = {**(col.get("meta") or {}), **((col.get("config") or {}).get("meta") or {})}
     name = col["name"]
@@ -232,6 +289,8 @@ def _column_spec(manifest: dict, node: dict, col: dict) -> ColumnSpec:
     inherited = None
     if not description:
         description, inherited = _inherited_description(manifest, node, name)
+    table = node.get("alias") or node["name"]
+    definition_kk, definition_ru = (_translated(table, name, meta, lang) for lang in ("kk", "ru"))
     unit_labels = None
     if all(meta.get(f"unit_{lang}") for lang in LANGUAGES):
         unit_labels = tuple(str(meta[f"unit_{lang}"]) for lang in LANGUAGES)
@@ -244,8 +303,13 @@ def _column_spec(manifest: dict, node: dict, col: dict) -> ColumnSpec:
         unit=str(meta["unit"]) if meta.get("unit") else None,
         description=" ".join(description.split()),
         description_from=inherited,
-        documented=bool(meta.get("label_kk") and meta.get("label_ru") and meta.get("label_en")),
+        documented=bool(
+            all(meta.get(f"label_{lang}") for lang in LANGUAGES) and description and definition_kk and definition_ru
+        ),
+        definition_kk=definition_kk,
+        definition_ru=definition_ru,
         unit_labels=unit_labels,  # type: ignore[arg-type]
+        aggregate=str(meta["aggregate"]) if meta.get("aggregate") else None,
     )
 
 
@@ -272,6 +336,12 @@ def published_models(manifest: dict | None = None) -> dict[str, TableSpec]:
             columns=tuple(_column_spec(manifest, node, col) for col in (node.get("columns") or {}).values()),
             meta=meta,
             upstream_sources=_upstream_sources(manifest, node),
+            description_kk=" ".join(
+                str(meta.get("description_kk") or table_descriptions().get(name, {}).get("kk", "")).split()
+            ),
+            description_ru=" ".join(
+                str(meta.get("description_ru") or table_descriptions().get(name, {}).get("ru", "")).split()
+            ),
         )
     return specs
 

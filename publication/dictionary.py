@@ -6,6 +6,11 @@ nearest upstream model, which the dictionary names), the table's grain and wheth
 part of it, and the table's source: the ``source``/``publisher`` in the model's meta, the distinct
 ``source_name`` values in the data, and the raw tables it is built from (dbt lineage).
 
+Definitions are in English (``definition``, the dbt description and database comment), Kazakh and
+Russian (``definition_kk`` / ``definition_ru``, see :mod:`publication.contract`); ``codes`` lists the
+coded values the column has in the release with their labels in the three languages
+(:mod:`publication.codes`). ``documented`` is true only when labels and definitions exist in all three.
+
 Written as CSV (UTF-8 with BOM), JSON and Markdown; the same rows form the ``dictionary`` sheet of
 the release workbook.
 """
@@ -16,6 +21,7 @@ import csv
 import json
 from pathlib import Path
 
+from publication import codes
 from publication.contract import LANGUAGES, TableSpec
 from publication.exports import neutralise
 from publication.snapshot import ReleaseSnapshot, TableData
@@ -33,7 +39,10 @@ FIELDS = [
     "unit_ru",
     "unit_en",
     "definition",
+    "definition_kk",
+    "definition_ru",
     "definition_from",
+    "codes",
     "grain",
     "in_grain",
     "source",
@@ -52,6 +61,17 @@ def table_sources(table: TableData) -> str:
     if "source_name" in table.columns:
         found.extend(sorted({str(v) for v in table.column_values("source_name") if v}))
     return "; ".join(dict.fromkeys(found))
+
+
+def codes_text(table: str, column: str, values) -> str:
+    """The coded values a column has in this release, each with its kk / ru / en label."""
+    labels = codes.labels_for(table, column)
+    if not labels:
+        return ""
+    present = {str(v) for v in values if v is not None}
+    return "; ".join(
+        f"{code} = {entry['kk']} / {entry['ru']} / {entry['en']}" for code, entry in labels.items() if code in present
+    )
 
 
 def grain_text(spec: TableSpec) -> str:
@@ -78,7 +98,10 @@ def dictionary_rows(snapshot: ReleaseSnapshot) -> list[dict]:
                     "unit": col.unit or "",
                     **{f"unit_{lang}": col.unit_label(lang) for lang in LANGUAGES},
                     "definition": col.description,
+                    "definition_kk": col.definition_kk,
+                    "definition_ru": col.definition_ru,
                     "definition_from": col.description_from or "",
+                    "codes": codes_text(name, col.name, values),
                     "grain": grain,
                     "in_grain": col.name in spec.grain,
                     "source": source,
@@ -113,6 +136,8 @@ def as_json(snapshot: ReleaseSnapshot, rows: list[dict]) -> dict:
                 "model": spec.model,
                 **{f"label_{lang}": spec.label(lang) for lang in LANGUAGES},
                 "description": spec.description,
+                "description_kk": spec.description_kk,
+                "description_ru": spec.description_ru,
                 "grain": list(spec.grain),
                 "source": table_sources(table),
                 "built_from": list(spec.upstream_sources),
@@ -141,8 +166,14 @@ def render_markdown(snapshot: ReleaseSnapshot, rows: list[dict]) -> str:
     lines = [
         f"# Data dictionary, release {snapshot.release_id}",
         "",
+        "Әр жарияланған кестенің әр бағаны: қазақ, орыс және ағылшын тілдеріндегі атауы, түрі, өлшем бірлігі, "
+        "анықтамасы және кодтардың мағынасы. Дән (grain) — бір жолды анықтайтын бағандар.",
+        "",
+        "Каждый столбец каждой опубликованной таблицы: название на казахском, русском и английском, тип, единица, "
+        "определение и значения кодов. Зерно (grain) — столбцы, однозначно определяющие строку.",
+        "",
         "Every column of every published table: labels in Kazakh (kk), Russian (ru) and English (en), "
-        "type, unit and definition. The grain is the set of columns that identifies one row.",
+        "type, unit, definition and what its codes mean. The grain is the set of columns that identifies one row.",
         "",
     ]
     for table in as_json(snapshot, rows)["tables"]:
@@ -150,24 +181,27 @@ def render_markdown(snapshot: ReleaseSnapshot, rows: list[dict]) -> str:
             f"## `{table['table']}`: {table['label_en']}",
             "",
             f"- **kk**: {table['label_kk']} · **ru**: {table['label_ru']}",
+            f"- **Сипаттама**: {table['description_kk'] or '—'}",
+            f"- **Описание**: {table['description_ru'] or '—'}",
             f"- **Description**: {table['description'] or '—'}",
-            f"- **Grain**: {' × '.join(table['grain']) or '—'}",
-            f"- **Source**: {table['source'] or '—'}",
-            f"- **Built from**: {', '.join(table['built_from']) or '—'}",
-            f"- **Rows**: {table['rows']:,}",
+            f"- **Дән / Зерно / Grain**: {' × '.join(table['grain']) or '—'}",
+            f"- **Дереккөз / Источник / Source**: {table['source'] or '—'}",
+            f"- **Негізі / Построена из / Built from**: {', '.join(table['built_from']) or '—'}",
+            f"- **Жолдар / Строк / Rows**: {table['rows']:,}".replace(",", " "),
             "",
-            "| # | column | kk | ru | en | type | unit | definition |",
-            "|---|---|---|---|---|---|---|---|",
+            "| # | column | kk | ru | en | type | unit | анықтама | определение | definition | codes |",
+            "|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for c in table["columns"]:
             definition = c["definition"] + (f" (from `{c['definition_from']}`)" if c["definition_from"] else "")
             key = " 🔑" if c["in_grain"] else ""
             lines.append(
                 f"| {c['position']} | `{c['column']}`{key} | {_md(c['label_kk'])} | {_md(c['label_ru'])} | "
-                f"{_md(c['label_en'])} | {c['type']} | {_md(c['unit'])} | {_md(definition) or '—'} |"
+                f"{_md(c['label_en'])} | {c['type']} | {_md(c['unit'])} | {_md(c['definition_kk']) or '—'} | "
+                f"{_md(c['definition_ru']) or '—'} | {_md(definition) or '—'} | {_md(c['codes'])} |"
             )
         lines.append("")
-    lines.append("🔑 = part of the table's grain.")
+    lines.append("🔑 = кесте дәнінің бөлігі · часть зерна таблицы · part of the table's grain.")
     return "\n".join(lines) + "\n"
 
 

@@ -206,6 +206,7 @@ class Styles:
         self.bottom = Border(bottom=Side(style="thin", color="808080"))
         self.title_font = Font(bold=True, size=14)
         self.bold = Font(bold=True)
+        self.link_font = Font(color="0563C1", underline="single")
         self.synthetic_fill = PatternFill("solid", fgColor="FCE4D6", bgColor="FCE4D6")
 
 

@@ -4,9 +4,10 @@
 (:mod:`publication.snapshot`), then writes, into a temporary folder next to the final one::
 
     index.html                   → portal/index.html
-    README.md                    what the release is, its checks, how to read the files (kk/ru/en)
-    edu_wh_r<N>.xlsx             every table (kk/ru/en label rows) + README + dictionary sheets
-    csv/<table>.csv              UTF-8 with BOM
+    README.md                    what the release is and how to read it (kk/ru/en), tables, then checks
+    edu_wh_r<N>.xlsx             contents sheet, every table (kk/ru/en label rows), dictionary, README
+    csv/<table>.csv              UTF-8 with BOM, comma, decimal point (for programs)
+    csv_excel/<table>.csv        for a Russian/Kazakh-locale Excel: semicolon, decimal comma, codes as text
     parquet/<table>.parquet      typed, with column descriptions in the schema metadata
     data_dictionary.{csv,json,md}
     CHANGES.md, changes.json     what changed since the previous release
@@ -34,51 +35,13 @@ from pathlib import Path
 from edu_wh.config import settings
 from edu_wh.errors import UserError
 from publication import changes as changes_mod
-from publication import dictionary, exports
+from publication import csv_excel, dictionary, exports, readme
 from publication.contract import LANGUAGES, published_models
 from publication.snapshot import ReleaseSnapshot, current_release_id, read_previous, read_release
 
 log = logging.getLogger("edu_wh.release_files")
 
 MANIFEST = "manifest.json"
-
-README_TEXT = {
-    "what": (
-        "Бұл — Алматы қаласы мен Алматы облысының білім беру статистикасы қоймасының {id}-шығарылымы: "
-        "жариялау алдындағы барлық сыни тексерулерден өткен кестелер.",
-        "Это выпуск {id} хранилища статистики образования города Алматы и Алматинской области: таблицы, "
-        "прошедшие все критические проверки перед публикацией.",
-        "This is release {id} of the education statistics warehouse for Almaty city and Almaty oblast: the "
-        "tables that passed every critical check before publication.",
-    ),
-    "how": (
-        "Әр кесте парағында: 1–3-жолдар — бағандардың қазақ, орыс және ағылшын тілдеріндегі атаулары (жақшада "
-        "өлшем бірлігі); 4-жол — баған аты (CSV, Parquet және SQL-дегідей); деректер 5-жолдан басталады. Бос "
-        "ұяшық — мән жоқ. «=», «+», «-», «@» белгілерінен басталатын мәтін формула емес, мәтін ретінде сақталған "
-        "(CSV-де алдында апостроф бар). Қызғылт сары түспен белгіленген жолдар — синтетикалық деректер.",
-        "На каждом листе таблицы: строки 1–3 — названия столбцов на казахском, русском и английском (в скобках — "
-        "единица измерения); строка 4 — имя столбца (как в CSV, Parquet и SQL); данные начинаются со строки 5. "
-        "Пустая ячейка — значения нет. Текст, начинающийся с «=», «+», «-», «@», сохранён как текст, а не формула "
-        "(в CSV перед ним стоит апостроф). Строки, выделенные оранжевым, — синтетические данные.",
-        "On each table sheet: rows 1–3 are the column labels in Kazakh, Russian and English (unit in brackets); "
-        "row 4 is the column name (as in the CSV, Parquet and SQL); data start in row 5. An empty cell means no "
-        "value. Text beginning with =, +, -, @ is stored as text, never as a formula (in the CSV it has a leading "
-        "apostrophe). Rows shaded orange are synthetic data.",
-    ),
-    "synthetic": (
-        "НАЗАР АУДАРЫҢЫЗ: бұл шығарылымда синтетикалық (жасанды) деректер бар, олар нақты статистика емес.",
-        "ВНИМАНИЕ: в этом выпуске есть синтетические (сгенерированные) данные, это не реальная статистика.",
-        "ATTENTION: this release contains synthetic (generated) data; it is not real statistics.",
-    ),
-    "files": (
-        "Сол деректер: csv/ (UTF-8, BOM), parquet/, деректер сөздігі data_dictionary.*, өзгерістер CHANGES.md, "
-        "портал portal/index.html, файлдардың SHA-256 сомалары manifest.json ішінде.",
-        "Те же данные: csv/ (UTF-8 с BOM), parquet/, словарь данных data_dictionary.*, изменения CHANGES.md, "
-        "портал portal/index.html, суммы SHA-256 всех файлов в manifest.json.",
-        "The same data: csv/ (UTF-8 with BOM), parquet/, the data dictionary data_dictionary.*, changes in "
-        "CHANGES.md, the portal portal/index.html, SHA-256 sums of every file in manifest.json.",
-    ),
-}
 
 
 def release_folder(release_id: int) -> Path:
@@ -97,132 +60,47 @@ def _iso(value) -> str | None:
     return value.isoformat() if isinstance(value, dt.datetime | dt.date) else value
 
 
-# --- README (sheet and Markdown) -------------------------------------------------------------------
-
-
-def readme_blocks(snapshot: ReleaseSnapshot, sheets: dict[str, str], changes: dict) -> list[tuple[str, list]]:
-    r = snapshot.release
-    rid = snapshot.release_id
-    gate = snapshot.gate_run
-    results = snapshot.gate_results
-    blocks: list[tuple[str, list]] = [
-        (f"edu-wh release {rid}", [[README_TEXT["what"][i].format(id=rid)] for i in range(3)]),
-    ]
-    if snapshot.is_synthetic:
-        blocks.append(("", [[text] for text in README_TEXT["synthetic"]]))
-    blocks.append(
-        (
-            "Release / Шығарылым / Выпуск",
-            [
-                ["release_id", str(rid)],
-                ["published_at (UTC)", str(_iso(r.get("published_at")))],
-                ["files made at (UTC)", snapshot.read_at.isoformat(timespec="seconds")],
-                ["previous release", str(r.get("previous_release") or "—")],
-                ["git commit", str(r.get("git_commit") or "—")],
-                ["content hash", str(r.get("content_hash") or "")],
-                ["synthetic data", "yes / иә / да" if snapshot.is_synthetic else "no / жоқ / нет"],
-            ],
-        )
-    )
-    table_rows = [["table", "sheet", "kk", "ru", "en", "rows", "synthetic rows"]]
-    for name, table in sorted(snapshot.tables.items()):
-        spec = table.spec
-        table_rows.append(
-            [
-                name,
-                sheets.get(name, ""),
-                spec.label("kk"),
-                spec.label("ru"),
-                spec.label("en"),
-                len(table.rows),
-                table.synthetic_rows,
-            ]
-        )
-    blocks.append(("Tables / Кестелер / Таблицы", table_rows))
-    passed = sum(1 for x in results if x["success"])
-    critical = sum(1 for x in results if not x["success"] and x["severity"] == "critical")
-    warnings = sum(1 for x in results if not x["success"] and x["severity"] != "critical")
-    check_rows = [
-        [
-            f"gate run {gate.get('gate_run_id', '—')}: {passed} of {len(results)} checks passed, "
-            f"{critical} critical failures, {warnings} warnings"
-        ],
-        ["dataset", "what it protects", "check", "severity", "result"],
-    ]
-    for x in results:
-        check_rows.append(
-            [x["dataset"], x["protects"], x["expectation"], x["severity"], "passed" if x["success"] else "FAILED"]
-        )
-    blocks.append(("Checks / Тексерулер / Проверки", check_rows))
-    blocks.append(("How to read / Қалай оқу керек / Как читать", [[text] for text in README_TEXT["how"]]))
-    blocks.append(("Files / Файлдар / Файлы", [[text] for text in README_TEXT["files"]]))
-    inputs = [["batch", "source", "file", "synthetic"]]
-    for b in r.get("input_batches") or []:
-        inputs.append(
-            [str(b.get("batch_id")), b.get("source"), b.get("source_file"), "yes" if b.get("is_synthetic") else "no"]
-        )
-    blocks.append(("Input files / Кіріс файлдар / Входные файлы", inputs))
-    change_rows = [[changes_mod.summary_line(changes)]]
-    for t in changes.get("tables", []):
-        change_rows.append([t["table"], t["status"], f"+{t['added']:,} / ~{t['changed']:,} / -{t['removed']:,}"])
-    blocks.append(("Changes / Өзгерістер / Изменения", change_rows))
-    return blocks
-
-
-def readme_markdown(blocks: list[tuple[str, list]]) -> str:
-    lines = []
-    for i, (heading, rows) in enumerate(blocks):
-        if heading:
-            lines += [("# " if i == 0 else "## ") + heading, ""]
-        wide = [r for r in rows if len(r) > 1]
-        for r in rows:
-            if len(r) == 1:
-                lines += [str(r[0]), ""]
-        if wide:
-            lines.append("| " + " | ".join(str(c) for c in wide[0]) + " |")
-            lines.append("|" + "---|" * len(wide[0]))
-            for r in wide[1:]:
-                lines.append("| " + " | ".join(str(c).replace("|", "\\|") for c in r) + " |")
-            lines.append("")
-    return "\n".join(lines)
-
-
 # --- the folder ------------------------------------------------------------------------------------
 
 
 def _write_tables(snapshot: ReleaseSnapshot, folder: Path, changes: dict, dict_rows: list[dict]) -> tuple[dict, str]:
-    """CSV, Parquet and the workbook; returns table → files (paths relative to the portal) and the workbook name."""
+    """CSV (standard and Excel variant), Parquet and the workbook; returns table → files (paths relative
+    to the portal) and the workbook name. The workbook opens on its contents sheet; the data dictionary
+    and the technical README come last."""
     workbook_name = f"edu_wh_r{snapshot.release_id:06d}.xlsx"
-    taken = {"readme", "dictionary"}
-    sheets = {name: exports.sheet_title(name, taken) for name in sorted(snapshot.tables)}
+    sheets = readme.sheet_names(snapshot)
     styles = exports.Styles()
     wb = exports.new_workbook()
-    blocks = readme_blocks(snapshot, sheets, changes)
-    exports.add_text_sheet(wb, "README", blocks, styles, widths=(40, 60, 40, 40, 40, 12, 14))
+    readme.add_contents_sheet(wb, snapshot, sheets, styles)
     files: dict[str, dict] = {}
     for name in sorted(snapshot.tables):
         table = snapshot.tables[name]
         csv_path = exports.write_csv(table, folder / "csv" / f"{name}.csv")
+        excel_path = csv_excel.write_csv_excel(table, folder / "csv_excel" / f"{name}.csv")
         pq_path = exports.write_parquet(table, snapshot.release, folder / "parquet" / f"{name}.parquet")
         written = exports.add_table_sheet(wb, table, sheets[name], styles)
         if written["truncated"]:
             log.warning("%s has more rows than a sheet holds; the XLSX sheet is cut, CSV/Parquet are whole", name)
         files[name] = {
             "csv": {"path": f"../csv/{csv_path.name}", "bytes": csv_path.stat().st_size},
+            "csv_excel": {"path": f"../csv_excel/{excel_path.name}", "bytes": excel_path.stat().st_size},
             "parquet": {"path": f"../parquet/{pq_path.name}", "bytes": pq_path.stat().st_size},
             "xlsx": {"path": f"../{workbook_name}", "sheet": sheets[name]},
         }
     header = dictionary.FIELDS
     exports.add_grid_sheet(
         wb,
-        "dictionary",
+        readme.DICTIONARY_SHEET,
         header,
         [[r[k] for k in header] for r in dict_rows],
         styles,
-        widths=(18, 22, 6, 28, 28, 28, 14, 10, 10, 10, 12, 60, 18, 40, 8, 30, 30, 8, 10, 10),
+        widths=(18, 22, 6, 28, 28, 28, 14, 10, 10, 10, 12, 60, 60, 60, 18, 50, 40, 8, 30, 30, 8, 10, 10),
+    )
+    exports.add_text_sheet(
+        wb, readme.TECHNICAL_SHEET, readme.technical_blocks(snapshot, changes), styles, widths=(40, 60, 40, 12, 14)
     )
     wb.save(folder / workbook_name)
-    (folder / "README.md").write_text(readme_markdown(blocks), encoding="utf-8")
+    (folder / "README.md").write_text(readme.readme_markdown(snapshot, sheets, changes), encoding="utf-8")
     for entry in files.values():
         entry["xlsx"]["bytes"] = (folder / workbook_name).stat().st_size
     return files, workbook_name
@@ -287,6 +165,7 @@ def _manifest(snapshot: ReleaseSnapshot, folder: Path, *, run_id: str | None, fi
                 "label": {lang: t.spec.label(lang) for lang in LANGUAGES},
                 "grain": list(t.spec.grain),
                 "csv": f"csv/{name}.csv",
+                "csv_excel": f"csv_excel/{name}.csv",
                 "parquet": f"parquet/{name}.parquet",
                 "xlsx_sheet": files_by_table.get(name, {}).get("xlsx", {}).get("sheet"),
                 "synthetic_rows": t.synthetic_rows,

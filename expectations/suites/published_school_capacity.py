@@ -35,8 +35,8 @@ def build(ctx: GateContext) -> list[Check]:
             resolve="rebuild fct_school_capacity",
         ),
         rows_check(
-            "select kato_code, academic_year, territory_basis, place_deficit, pupils_total, design_capacity_places "
-            "from {batch} where place_deficit < pupils_total - design_capacity_places",
+            "select kato_code, academic_year, territory_basis, place_deficit, pupils_total, design_capacity "
+            "from {batch} where place_deficit < pupils_total - design_capacity",
             protects="the place deficit is at least the territory's pupils minus its places",
             resolve="rebuild fct_school_capacity; a school without a design capacity is the usual cause",
         ),

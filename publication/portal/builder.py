@@ -22,6 +22,8 @@ import shutil
 from collections import defaultdict
 from pathlib import Path
 
+from expectations import check_texts
+from publication import codes
 from publication.contract import LANGUAGES, PERCENT_UNITS, RATIO_UNITS, ColumnSpec
 from publication.portal.charts import ALMATY, YEAR_COLUMNS, ChartSpec, Territories, _filter_rows, _first, build_charts
 from publication.portal.i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, ui_strings
@@ -99,9 +101,15 @@ def build_measures(snapshot: ReleaseSnapshot, territories: Territories) -> dict:
                 present = [jsonable(r[col.name]) for r in rows if r[col.name] is not None]
                 if not present:
                     continue
-                if _format(col) != "number" and len(rows) > 1:
-                    continue  # a ratio over several rows is not their sum (nor their mean)
-                cell[col.name] = present[0] if len(rows) == 1 else sum(present)
+                if len(rows) == 1:
+                    cell[col.name] = present[0]
+                    continue
+                combine = col.combine  # a month, a ratio or a cost per pupil is never added up
+                if combine == "none":
+                    if len(set(present)) == 1 and len(present) == len(rows):
+                        cell[col.name] = present[0]  # the same value on every row is that value
+                    continue
+                cell[col.name] = {"sum": sum, "min": min, "max": max}[combine](present)
             if cell:
                 values[code][str(year_value)] = cell
                 codes.add(code)
@@ -118,6 +126,7 @@ def build_measures(snapshot: ReleaseSnapshot, territories: Territories) -> dict:
                         "column": c.name,
                         "label": _labels(c, with_unit=False),
                         "unit": {lang: c.unit_label(lang) for lang in LANGUAGES},
+                        "unit_code": c.unit,
                         "format": _format(c),
                     }
                     for c in measures
@@ -185,7 +194,7 @@ def build_tables(snapshot: ReleaseSnapshot, files: dict) -> list[dict]:
             {
                 "name": name,
                 "label": {lang: spec.label(lang) for lang in LANGUAGES},
-                "description": spec.description,
+                "description": {lang: spec.describe(lang) for lang in LANGUAGES},
                 "grain": list(spec.grain),
                 "grain_labels": {
                     lang: [(spec.column(c).label(lang, with_unit=False) if spec.column(c) else c) for c in spec.grain]
@@ -201,6 +210,18 @@ def build_tables(snapshot: ReleaseSnapshot, files: dict) -> list[dict]:
     return out
 
 
+def build_codes(snapshot: ReleaseSnapshot) -> dict:
+    """table → column → code → {kk, ru, en}: the labels of the coded values the page shows."""
+    out: dict = {}
+    for name, table in snapshot.tables.items():
+        for col in table.columns:
+            labels = codes.labels_for(name, col)
+            if labels:
+                out.setdefault(name, {})[col] = labels
+    out.setdefault("claims", {}).setdefault("unit", codes.labels_for("claims", "unit"))
+    return out
+
+
 def build_quality(snapshot: ReleaseSnapshot) -> dict:
     run = snapshot.gate_run
     results = [
@@ -210,8 +231,8 @@ def build_quality(snapshot: ReleaseSnapshot) -> dict:
             "expectation": r["expectation"],
             "severity": r["severity"],
             "success": r["success"],
-            "protects": r["protects"],
-            "resolve": r["how_to_resolve"],
+            "protects": check_texts.texts(r["protects"]),
+            "resolve": check_texts.texts(r["how_to_resolve"]),
             "observed": jsonable(json.dumps(r["observed"], ensure_ascii=False, default=str))
             if r.get("observed")
             else "",
@@ -256,6 +277,7 @@ def page_data(snapshot: ReleaseSnapshot, *, files: dict, downloads: list[dict], 
         "measures": build_measures(snapshot, territories),
         "charts": build_charts(snapshot),
         "tables": build_tables(snapshot, files),
+        "codes": build_codes(snapshot),
         "downloads": downloads,
         "quality": build_quality(snapshot),
         "changes": json.loads(json.dumps(changes, default=str)),

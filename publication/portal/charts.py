@@ -27,7 +27,9 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
+from publication import codes
 from publication.contract import MONEY_UNITS, PERCENT_UNITS, RATIO_UNITS, ColumnSpec
+from publication.portal import chart_context as context
 from publication.snapshot import ReleaseSnapshot, TableData
 
 TERRITORY = "@territory"
@@ -360,6 +362,8 @@ def build_chart(spec: ChartSpec, snapshot: ReleaseSnapshot, territories: Territo
     keys = [xcol, series] if series else [xcol]
     values = _aggregate(records, keys, y, ratio)
     traces = []
+    notes: list[dict] = []
+    chart_breaks: list[dict] = []
     if x == TERRITORY:
         codes = _districts_only({k[0] for k in values})
         by_series = defaultdict(dict)
@@ -367,12 +371,20 @@ def build_chart(spec: ChartSpec, snapshot: ReleaseSnapshot, territories: Territo
             if key[0] in codes:
                 by_series[key[1] if series else None][key[0]] = v
         order = sorted(codes, key=lambda c: -sum((s.get(c) or 0) for s in by_series.values()))
-        x_names = {lang: [territories.name(c)[lang] for c in order] for lang in ("kk", "ru", "en")}
+        regions = context.regions_in(order)
+        mixed = len(regions) > 1  # districts of several regions in one ranking: say whose each one is
+        x_names = {
+            lang: [
+                territories.name(c)[lang] + (f" ({territories.name(context.region_of(c))[lang]})" if mixed else "")
+                for c in order
+            ]
+            for lang in ("kk", "ru", "en")
+        }
         for s_value, points in sorted(by_series.items(), key=lambda kv: str(kv[0])):
             traces.append(
                 {
                     "type": "bar",
-                    "name": _series_name(s_value, series, territories, ycol),
+                    "name": _series_name(s_value, series, territories, ycol, spec.table),
                     "x_by_lang": x_names,
                     "y": [points.get(c) for c in order],
                 }
@@ -382,6 +394,16 @@ def build_chart(spec: ChartSpec, snapshot: ReleaseSnapshot, territories: Territo
             traces.append(
                 {"type": "target", "name_key": "target", "x_by_lang": x_names, "y": [tvals.get((c,)) for c in order]}
             )
+        region_names = [territories.name(r) for r in regions]
+        if mixed:
+            notes.append(
+                {
+                    lang: context.REGIONS_NOTE[lang].format(regions=", ".join(n[lang] for n in region_names))
+                    for lang in context.LANGS
+                }
+            )
+        period = str(applied[year]) if year and year in applied else None
+        shown_names = region_names
     else:
         by_series = defaultdict(dict)
         for key, v in values.items():
@@ -393,12 +415,22 @@ def build_chart(spec: ChartSpec, snapshot: ReleaseSnapshot, territories: Territo
             traces.append(
                 {
                     "type": "line" if spec.kind == "line" else "bar",
-                    "name": _series_name(s_value, series, territories, ycol),
+                    "name": _series_name(s_value, series, territories, ycol, spec.table),
                     "x": [str(v) for v in xs],
                     "y": [points[k] for k in xs],
                     "visible": True if not focus or s_value in focus else "legendonly",
+                    **({"code": str(s_value)} if series == "kato_code" else {}),
                 }
             )
+        all_x = sorted({x for tr in traces for x in tr["x"]})
+        period = context.period_text(all_x)
+        visible = [tr for tr in traces if tr["visible"] is True]
+        shown_names = [territories.name(tr["code"]) for tr in visible if "code" in tr]
+        if applied.get("territory_basis", "as_published") == "as_published" or "territory_basis" not in cols:
+            chart_breaks = context.breaks(visible, territories, context.border_changes(snapshot))
+        if chart_breaks:
+            notes.append(dict(context.BREAK_NOTE))
+    traces = [tr for tr in traces if any(v is not None for v in tr["y"])]  # never an empty series
     synthetic = "is_synthetic" in cols and any(r.get("is_synthetic") for r in records)
     return {
         "key": spec.key,
@@ -411,19 +443,27 @@ def build_chart(spec: ChartSpec, snapshot: ReleaseSnapshot, territories: Territo
         "x_title": _labels(table.spec.column(xcol), xcol) if x != TERRITORY else None,
         "y_title": _labels(ycol, y) if ycol else _labels(None, y),
         "y_format": "ratio" if ycol is not None and ycol.unit in RATIO_UNITS else "number",
+        "y_unit": ycol.unit if ycol is not None else None,
         "filters": {k: str(v) for k, v in applied.items()},
         "traces": traces,
         "synthetic": synthetic,
         "has_hidden": any(t.get("visible") == "legendonly" for t in traces),
+        "subtitle": context.subtitle(period, shown_names, applied.get("territory_basis")),
+        "breaks": chart_breaks,
+        "notes": notes,
+        "has_target": any(t["type"] == "target" for t in traces),
     }
 
 
-def _series_name(value, column: str | None, territories: Territories, ycol: ColumnSpec | None) -> dict[str, str]:
+def _series_name(
+    value, column: str | None, territories: Territories, ycol: ColumnSpec | None, table: str = ""
+) -> dict[str, str]:
     if column is None:
         return {lang: (ycol.label(lang, with_unit=False) if ycol else "") for lang in ("kk", "ru", "en")}
     if column == "kato_code":
         return territories.name(value)
-    return {lang: str(value) for lang in ("kk", "ru", "en")}
+    labelled = codes.labels_for(table, column).get(str(value))  # "under_construction" → «строится»
+    return dict(labelled) if labelled else {lang: str(value) for lang in ("kk", "ru", "en")}
 
 
 def build_charts(snapshot: ReleaseSnapshot) -> list[dict]:

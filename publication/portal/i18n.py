@@ -88,9 +88,9 @@ UI: dict[str, tuple[str, str, str]] = {
         "Free hot-meal coverage",
     ),
     "chart_comfortable_school": (
-        "«Жайлы мектеп»: орындар және жоспар",
-        "«Комфортная школа»: места и плановые показатели",
-        "Comfortable School: progress against targets",
+        "«Жайлы мектеп»: аудандар бойынша орындар",
+        "«Комфортная школа»: места по районам",
+        "Comfortable School: places by district",
     ),
     "chart_place_deficit": (
         "Аудандар бойынша оқушы орындарының тапшылығы",
@@ -103,6 +103,10 @@ UI: dict[str, tuple[str, str, str]] = {
         "Click a name in the legend to show other territories.",
     ),
     "target": ("Жоспар", "План", "Target"),
+    "exact_value": ("Нақты мәні", "Точное значение", "Exact value"),
+    "period": ("Кезең", "Период", "Period"),
+    "basis": ("Шекара негізі", "Основа границ", "Territory basis"),
+    "resolve": ("Не істеу керек", "Что делать", "How to resolve"),
     "download": ("Жүктеп алу", "Скачать", "Download"),
     "rows": ("жол", "строк", "rows"),
     "grain": ("Бір жол", "Одна строка", "One row per"),
@@ -210,6 +214,10 @@ UI: dict[str, tuple[str, str, str]] = {
     "content_hash": ("Мазмұн хэші", "Хэш содержимого", "Content hash"),
     "input_batches": ("Кіріс файлдар", "Входные файлы", "Input files"),
     "kb": ("КБ", "КБ", "KB"),
+    "format_csv_excel": ("CSV Excel үшін (;)", "CSV для Excel (;)", "CSV for Excel (;)"),
+    "format_csv": ("CSV (стандарт)", "CSV (стандарт)", "CSV (standard)"),
+    "format_xlsx": ("XLSX", "XLSX", "XLSX"),
+    "format_parquet": ("Parquet", "Parquet", "Parquet"),
     "mb": ("МБ", "МБ", "MB"),
 }
 

@@ -467,5 +467,22 @@ def test_the_headlines_show_the_seed_figures(marts):
         37_000,
     )
     oblast_2021 = figures["schools_almaty_oblast_2021"]
-    assert oblast_2021["value"] == 800 and "in today's borders: 457 (split_ratio)" in oblast_2021["source"]
-    assert figures["education_budget_almaty_oblast_2023"]["display"] == "394.000 bn tenge"
+    assert (
+        oblast_2021["value"] == 800 and oblast_2021["note_en"] == "in today's borders: 457 (estimated by split ratio)"
+    )
+    assert oblast_2021["note_ru"] == "в текущих границах: 457 (оценка по доле при разделении)"
+    budget = figures["education_budget_almaty_oblast_2023"]
+    nbsp = "\u00a0"
+    assert (budget["display_ru"], budget["display_kk"], budget["display_en"]) == (
+        f"394{nbsp}млрд{nbsp}₸",
+        f"394{nbsp}млрд{nbsp}теңге",
+        f"394{nbsp}bn{nbsp}KZT",
+    )
+    assert (
+        budget["exact_ru"] == f"394{nbsp}000{nbsp}000{nbsp}000{nbsp}₸"
+        and budget["exact_en"] == f"394,000,000,000{nbsp}KZT"
+    )
+    assert budget["source_ru"] == "отчёт об исполнении открытых бюджетов" and budget["territory_kk"] == "Алматы облысы"
+    # what was built is a figure of its own, next to what is in the programme
+    finished = figures["comfortable_school_schools_finished_almaty_oblast"]
+    assert finished["value"] <= values["comfortable_school_schools_almaty_oblast"] and "built" in finished["label_en"]

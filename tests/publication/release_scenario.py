@@ -56,11 +56,17 @@ SECOND_RELEASE_SQL = [
 def extra_manifest_node(manifest: dict) -> dict:
     """The model another engineer would add to models/published (only in the manifest copy)."""
     database = next(iter(manifest["nodes"].values()))["database"]
-    col = lambda name, dtype, kk, ru, en, unit=None, desc="": {  # noqa: E731
+    col = lambda name, dtype, kk, ru, en, unit=None, desc="", defs=(): {  # noqa: E731
         "name": name,
         "description": desc,
         "data_type": dtype,
-        "meta": {"label_kk": kk, "label_ru": ru, "label_en": en, **({"unit": unit} if unit else {})},
+        "meta": {
+            "label_kk": kk,
+            "label_ru": ru,
+            "label_en": en,
+            **({"unit": unit} if unit else {}),
+            **dict(zip(("definition_kk", "definition_ru"), defs)),
+        },
     }
     meta = {
         "grain": ["kato_code", "year"],
@@ -68,6 +74,8 @@ def extra_manifest_node(manifest: dict) -> dict:
         "label_ru": "Тестовые расходы",
         "label_en": "Test spending",
         "source": "Test ledger (fixture)",
+        "description_kk": "Аумақ пен жыл бойынша шығындар (сынақ кестесі).",
+        "description_ru": "Расходы по территориям и годам (тестовая таблица).",
         "portal": {
             "charts": [
                 {"key": "test_spending", "kind": "line", "x": "year", "y": "amount_kzt", "series": "kato_code",
@@ -93,13 +101,41 @@ def extra_manifest_node(manifest: dict) -> dict:
         "columns": {
             c["name"]: c
             for c in [
-                col("kato_code", "text", "ӘАОЖ коды", "Код КАТО", "KATO code"),
+                # kk / ru definitions: from the model's meta, else from publication/catalogue by column name
+                col("kato_code", "text", "ӘАОЖ коды", "Код КАТО", "KATO code", desc="KATO code of the territory."),
                 col("year", "integer", "Жыл", "Год", "Year", desc="Calendar year."),
-                col("amount_kzt", "numeric(18,2)", "Сома", "Сумма", "Amount", "kzt", "Spent, in tenge."),
-                col("change_share", "numeric(6,4)", "Өзгеріс үлесі", "Доля изменения", "Change", "ratio"),
-                col("note", "text", "Ескертпе", "Примечание", "Note"),
-                col("source_name", "text", "Дереккөз", "Источник", "Source"),
-                col("is_synthetic", "boolean", "Синтетикалық дерек", "Синтетические данные", "Synthetic data"),
+                col(
+                    "amount_kzt",
+                    "numeric(18,2)",
+                    "Сома",
+                    "Сумма",
+                    "Amount",
+                    "kzt",
+                    "Spent, in tenge.",
+                    ("Жұмсалғаны, теңге.", "Потрачено, тенге."),
+                ),
+                col(
+                    "change_share",
+                    "numeric(6,4)",
+                    "Өзгеріс үлесі",
+                    "Доля изменения",
+                    "Change",
+                    "ratio",
+                    "Change on the previous year.",
+                    ("Алдыңғы жылға қарағандағы өзгеріс.", "Изменение к прошлому году."),
+                ),
+                col(
+                    "note", "text", "Ескертпе", "Примечание", "Note", desc="A note.", defs=("Ескертпе.", "Примечание.")
+                ),
+                col("source_name", "text", "Дереккөз", "Источник", "Source", desc="Publisher of the figures."),
+                col(
+                    "is_synthetic",
+                    "boolean",
+                    "Синтетикалық дерек",
+                    "Синтетические данные",
+                    "Synthetic data",
+                    desc="Generated, not published.",
+                ),
             ]
         },
     }

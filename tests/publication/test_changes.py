@@ -63,16 +63,20 @@ def test_changes_count_rows_by_grain_against_the_previous_release(scenario):
 
 def test_changes_md_says_it_in_words(scenario):
     text = (scenario.folder(scenario.second) / "CHANGES.md").read_text(encoding="utf-8")
-    assert f"# Changes in release {scenario.second}" in text
+    title = f"# {scenario.second}-шығарылымдағы өзгерістер / Изменения в выпуске {scenario.second} / Changes in release"
+    assert f"{title} {scenario.second}" in text
     assert f"Compared with the previous release, {scenario.first}." in text
     changes = json.loads((scenario.folder(scenario.second) / "changes.json").read_text(encoding="utf-8"))
     counts = next(t for t in changes["tables"] if t["table"] == "school_counts")
-    rows = f"{counts['rows_before']:,} | {counts['rows_after']:,} | 1 | {counts['changed']:,} | 1 |"
-    assert f"| `school_counts` | changed | {rows} kato_code × academic_year" in text
+    nbsp = "\u00a0"  # thousands grouped by a no-break space: 1 234 reads the same in kk, ru and en
+    before, after, changed = (f"{counts[k]:,}".replace(",", nbsp) for k in ("rows_before", "rows_after", "changed"))
+    rows = f"{before} | {after} | 1 | {changed} | 1 |"
+    assert f"| `school_counts` | өзгерді / изменена / changed | {rows} kato_code × academic_year" in text
     assert (
-        f"| Schools in Almaty city, 2022/23 | 333 schools | {333 + CITY_CHANGE} schools | +{CITY_CHANGE} (+2.1%) |"
-        in text
+        "| Алматы қаласының мектептері, 2022/23<br>Школы города Алматы, 2022/23<br>Schools in Almaty city, 2022/23 "
+        f"| 333 | {333 + CITY_CHANGE} | +{CITY_CHANGE} (+2.1 %) |" in text
     )
+    assert "Изменения в выпуске" in text and "Кестелер / Таблицы / Tables" in text
     assert "`schools_count` 333 → 340" in text
     first = (scenario.folder(scenario.first) / "CHANGES.md").read_text(encoding="utf-8")
     assert "This is the first release" in first

@@ -49,7 +49,7 @@ def test_every_published_column_is_in_every_format_of_the_dictionary(scenario):
     header = [c.value for c in ws[1]]
     sheet = [dict(zip(header, (c.value for c in row))) for row in ws.iter_rows(min_row=2)]
     assert [(r["table"], r["column"], r["type"]) for r in sheet] == expected
-    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == f"A1:T{len(expected) + 1}"
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == f"A1:W{len(expected) + 1}"
 
 
 def test_labels_units_definitions_grain_and_sources_come_from_the_manifest(scenario):
@@ -66,7 +66,10 @@ def test_labels_units_definitions_grain_and_sources_come_from_the_manifest(scena
             assert row["documented"] == "true"
     count = rows[("school_counts", "schools_count")]
     assert (count["unit"], count["unit_kk"], count["unit_ru"]) == ("schools", "бірлік", "единиц")
-    assert count["definition"].startswith("Number of schools") and count["definition_from"] == "fct_school_counts"
+    assert count["definition"].startswith("Number of schools") and count["definition_from"] == ""
+    assert count["definition_ru"].startswith("Число школ") and count["definition_kk"].startswith("Мектептер саны")
+    basis = rows[("school_counts", "territory_basis")]["codes"]
+    assert "as_published = сол кездегі шекарада / в границах того времени / as published" in basis
     assert count["grain"] == "kato_code × academic_year × population_type × territory_basis"
     assert count["in_grain"] == "false" and rows[("school_counts", "academic_year")]["in_grain"] == "true"
     assert count["source"] == "BNS dynamic table"
@@ -76,6 +79,7 @@ def test_labels_units_definitions_grain_and_sources_come_from_the_manifest(scena
     amount = rows[(EXTRA_TABLE, "amount_kzt")]
     assert (amount["label_ru"], amount["unit_ru"], amount["type"]) == ("Сумма", "тенге", "numeric(18,2)")
     assert amount["definition"] == "Spent, in tenge." and amount["definition_from"] == ""
+    assert (amount["definition_kk"], amount["definition_ru"]) == ("Жұмсалғаны, теңге.", "Потрачено, тенге.")
     assert amount["source"] == "Test ledger (fixture); Test ledger"
     assert (amount["rows"], amount["non_empty"]) == ("4", "4")
     assert rows[(EXTRA_TABLE, "change_share")]["non_empty"] == "3"
@@ -115,3 +119,36 @@ def test_published_models_are_found_in_the_manifest_by_folder_not_by_name():
     assert amount.description == "Amount spent, tenge." and amount.description_from == "fct_x"
     assert amount.number_format == "#,##0"
     assert spec.column("kato_code").documented is False  # kk and ru labels missing
+    # labels in three languages but no kk / ru definition of "amount_kzt" anywhere: not documented
+    assert amount.definition("en") and amount.definition("ru") == "" and amount.documented is False
+
+
+def test_documented_only_when_labels_and_definitions_exist_in_three_languages():
+    def node(columns: dict) -> dict:
+        return {
+            "metadata": {"project_name": "edu_wh"},
+            "nodes": {
+                "model.edu_wh.pub_y": {
+                    "resource_type": "model", "package_name": "edu_wh", "name": "pub_y", "alias": "y",
+                    "fqn": ["edu_wh", "published", "pub_y"], "original_file_path": "models/published/pub_y.sql",
+                    "description": "Y.", "depends_on": {"nodes": []}, "columns": columns,
+                }
+            },
+        }  # fmt: skip
+
+    labels = {"label_kk": "Жыл", "label_ru": "Год", "label_en": "Year"}
+    spec = published_models(node({
+        # kk / ru definitions from the catalogue by column name (publication/catalogue/column_definitions.yml)
+        "year": {"name": "year", "description": "Calendar year.", "meta": labels},
+        # no English definition: not documented, whatever the catalogue has
+        "academic_year": {"name": "academic_year", "description": "", "meta": labels},
+        # kk / ru definitions in the column's meta
+        "odd": {"name": "odd", "description": "Odd.", "meta": {**labels, "definition_kk": "Тақ.", "definition_ru": "Нечёт."}},
+        "only_kk": {"name": "only_kk", "description": "Odd.", "meta": {**labels, "definition_kk": "Тақ."}},
+    }))["y"]  # fmt: skip
+    year = spec.column("year")
+    assert (year.definition_kk, year.definition_ru) == ("Күнтізбелік (бюджеттік) жыл.", "Календарный (бюджетный) год.")
+    assert year.documented is True
+    assert spec.column("academic_year").documented is False
+    assert spec.column("odd").documented is True and spec.column("odd").definition("kk") == "Тақ."
+    assert spec.column("only_kk").documented is False

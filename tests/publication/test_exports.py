@@ -52,6 +52,12 @@ def as_csv_text(value) -> str:
     return str(value)
 
 
+def sheet_of(folder, table: str) -> str:
+    """The workbook sheet of a table, as the release manifest names it."""
+    manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    return next(t["xlsx_sheet"] for t in manifest["tables"] if t["name"] == table)
+
+
 def test_the_release_folder_has_every_table_in_every_format(scenario):
     folder = scenario.folder(scenario.second)
     with psycopg.connect(scenario.url) as conn:
@@ -59,9 +65,19 @@ def test_the_release_folder_has_every_table_in_every_format(scenario):
     assert tables == {"territories", "school_counts", EXTRA_TABLE}
     for table in tables:
         assert (folder / "csv" / f"{table}.csv").stat().st_size > 0
+        assert (folder / "csv_excel" / f"{table}.csv").stat().st_size > 0
         assert (folder / "parquet" / f"{table}.parquet").stat().st_size > 0
     wb = openpyxl.load_workbook(folder / f"edu_wh_r{scenario.second:06d}.xlsx", read_only=True)
-    assert wb.sheetnames == ["README", *sorted(tables), "dictionary"]
+    # contents first, the tables by their Kazakh titles, the technical lists last
+    assert wb.sheetnames == [
+        "Мазмұны · Содержание · Contents",
+        "01 Мектептер саны",
+        "02 Аумақтар",
+        "03 Сынақ шығындары",
+        "dictionary",
+        "README",
+    ]
+    assert [sheet_of(folder, t) for t in sorted(tables)] == wb.sheetnames[1:4]
     for name in ("CHANGES.md", "changes.json", "README.md", "quality_report.md", "data_dictionary.csv",
                  "data_dictionary.json", "data_dictionary.md", "portal/index.html", "portal/assets/plotly.min.js",
                  "dbt_docs/index.html", "dbt_docs/static_index.html", "dbt_docs/catalog.json"):  # fmt: skip
@@ -123,7 +139,7 @@ def test_parquet_reads_back_equal_with_types_and_descriptions(scenario):
 
 def test_xlsx_sheets_have_three_label_rows_frozen_header_formats_and_filter(scenario):
     wb = openpyxl.load_workbook(scenario.folder(scenario.second) / f"edu_wh_r{scenario.second:06d}.xlsx")
-    ws = wb["school_counts"]
+    ws = wb[sheet_of(scenario.folder(scenario.second), "school_counts")]
     header = [c.value for c in ws[4]]
     count_col = header.index("schools_count") + 1
     assert ws.cell(1, count_col).value == "Мектептер саны (бірлік)"
@@ -140,7 +156,7 @@ def test_xlsx_sheets_have_three_label_rows_frozen_header_formats_and_filter(scen
         r[columns.index("schools_count")] for r in rows if r[columns.index("schools_count")] is not None
     )
     assert ws.column_dimensions["A"].width >= 10
-    spending = wb[EXTRA_TABLE]
+    spending = wb[sheet_of(scenario.folder(scenario.second), EXTRA_TABLE)]
     head = [c.value for c in spending[4]]
     amount = head.index("amount_kzt") + 1
     share = head.index("change_share") + 1
@@ -165,10 +181,12 @@ def test_formula_like_text_is_neutralised_but_numbers_stay_numbers(scenario):
         assert ("'" + formula) in spending_csv
     # XLSX: stored as literal text with the quote prefix, never as a formula; numbers as numbers
     wb = openpyxl.load_workbook(folder / f"edu_wh_r{scenario.second:06d}.xlsx")
-    cells = [c for row in wb["territories"].iter_rows(min_row=5) for c in row if c.value == FORMULA_NAME]
+    cells = [
+        c for row in wb[sheet_of(folder, "territories")].iter_rows(min_row=5) for c in row if c.value == FORMULA_NAME
+    ]
     assert cells and all(c.data_type == "s" and c.quotePrefix for c in cells)
     assert not any(c.data_type == "f" for ws in wb.worksheets for row in ws.iter_rows() for c in row)
-    ws = wb[EXTRA_TABLE]
+    ws = wb[sheet_of(folder, EXTRA_TABLE)]
     head = [c.value for c in ws[4]]
     amounts = [ws.cell(r, head.index("amount_kzt") + 1).value for r in range(5, ws.max_row + 1)]
     assert decimal.Decimal("-1500.25") in [decimal.Decimal(str(a)) for a in amounts]
@@ -235,7 +253,9 @@ def test_the_manifest_lists_every_file_with_its_sha256(scenario, tmp_path):
 
 def test_the_readme_sheet_says_what_when_which_checks_and_how_to_read(scenario):
     wb = openpyxl.load_workbook(scenario.folder(scenario.first) / f"edu_wh_r{scenario.first:06d}.xlsx")
-    text = "\n".join(str(c.value) for row in wb["README"].iter_rows() for c in row if c.value is not None)
+    text = "\n".join(
+        str(c.value) for ws in (wb.worksheets[0], wb["README"]) for row in ws.iter_rows() for c in row if c.value
+    )
     with psycopg.connect(scenario.url) as conn:
         published_at, gate_run_id, checks = conn.execute(
             "select r.published_at, r.gate_run_id, (select count(*) from meta.gate_results g "
@@ -247,6 +267,53 @@ def test_the_readme_sheet_says_what_when_which_checks_and_how_to_read(scenario):
     assert f"gate run {gate_run_id}: {checks} of {checks} checks passed" in text
     assert "1–3-жолдар" in text and "строки 1–3" in text and "rows 1–3" in text
     assert "every territory code is a known KATO code" in text  # a check, in words
+
+
+def test_the_workbook_opens_on_contents_with_how_to_read_first_and_a_link_to_every_sheet(scenario):
+    folder = scenario.folder(scenario.second)
+    wb = openpyxl.load_workbook(folder / f"edu_wh_r{scenario.second:06d}.xlsx")
+    contents = wb.worksheets[0]
+    assert wb.active.title == contents.title == "Мазмұны · Содержание · Contents"
+    cells = [(c.row, str(c.value)) for row in contents.iter_rows() for c in row if c.value is not None]
+    how_row = next(r for r, v in cells if v.startswith("Қалай оқу керек / Как читать / How to read"))
+    assert how_row < 12, "how to read comes first, not after the technical lists"
+    for start in ("Әр кесте парағында", "На каждом листе", "On each table sheet"):
+        assert any(v.startswith(start) for _, v in cells), start
+    links = {c.value: c.hyperlink.location for row in contents.iter_rows() for c in row if c.hyperlink}
+    assert links == {name: f"'{name}'!A1" for name in wb.sheetnames[1:]}
+    # each table's row names the sheet and gives its title in the three languages
+    rows = {r[0].value: [c.value for c in r] for r in contents.iter_rows() if r[0].hyperlink}
+    assert rows[sheet_of(folder, "school_counts")][1:4] == [
+        "Жалпы білім беретін мектептер саны",
+        "Число общеобразовательных школ",
+        "Number of general-education schools",
+    ]
+    readme = (folder / "README.md").read_text(encoding="utf-8")
+    assert readme.index("How to read") < readme.index("## Тексерулер / Проверки / Checks")
+    assert readme.index("How to read") < readme.index("## Кіріс файлдар / Входные файлы / Input files")
+
+
+def test_the_excel_csv_variant_has_semicolons_decimal_commas_and_codes_as_text(scenario):
+    folder = scenario.folder(scenario.second)
+    for table in ("school_counts", "territories", EXTRA_TABLE):
+        raw = (folder / "csv_excel" / f"{table}.csv").read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw
+        columns, rows = published(scenario.url, table)
+        with open(folder / "csv_excel" / f"{table}.csv", encoding="utf-8-sig", newline="") as fh:
+            read = list(csv.reader(fh, delimiter=";"))
+        assert read[0] == columns and len(read) == len(rows) + 1, table
+        kato = columns.index("kato_code")
+        # KATO codes stay text: Excel shows ="190000000" as 190000000 and never as 1.9E+08
+        assert sorted(r[kato] for r in read[1:]) == sorted(f'="{r[kato]}"' for r in rows)
+    with open(folder / "csv_excel" / "school_counts.csv", encoding="utf-8-sig", newline="") as fh:
+        counts = list(csv.DictReader(fh, delimiter=";"))
+    assert {r["academic_year"] for r in counts} >= {'="2021/22"', '="2022/23"'}  # never a date
+    assert {r["schools_count"] for r in counts} >= {"800", "464"}
+    spending = (folder / "csv_excel" / f"{EXTRA_TABLE}.csv").read_text(encoding="utf-8-sig")
+    assert ";-1500,25;" in spending and ";-0,0310;" in spending  # decimal comma
+    for formula in FORMULA_TEXTS:
+        assert ("'" + formula) in spending  # formula-like data stays neutralised
+    assert ";=" not in spending.replace(';="', "")  # the only formulas are the ="..." of codes
 
 
 def test_exporting_again_is_a_no_op(scenario, monkeypatch):

@@ -307,3 +307,66 @@ def test_a_table_without_the_columns_a_chart_needs_says_so():
     chart = _charts(odd)["free_meals"]
     assert chart["available"] is False and chart["reason"] == "columns_missing"
     assert "year" in chart["columns"]
+
+
+# --- measures by territory and year: what may be added up -----------------------------------------------
+
+
+def test_a_territory_year_sums_counts_and_tenge_but_never_months_ratios_or_costs_per_pupil():
+    # Given: Almaty oblast's 2023 budget as 14 programmes, each with its December report (month 12),
+    # an execution % and a cost per pupil per row
+    from publication.portal.builder import build_measures
+    from publication.portal.charts import Territories
+
+    budget = _table(
+        "education_budget",
+        [("kato_code", "text", None), ("year", "integer", None), ("program_key", "text", None),
+         ("last_month", "integer", None), ("plan_kzt", "numeric", "kzt"),
+         ("execution_percent", "numeric", "percent"), ("cost_per_pupil_kzt", "numeric", "kzt_per_pupil")],
+        [("190000000", 2023, f"04-02-261-{n:03d}", 12, 1_000_000 * n, 90 + n / 10, 100 + n) for n in range(1, 15)],
+        ("kato_code", "year", "program_key"),
+    )  # fmt: skip
+    snapshot = ReleaseSnapshot({"release_id": 1}, "published", {"education_budget": budget}, None)
+    # When: the portal's territory panel combines the rows of the oblast and the year
+    (table,) = build_measures(snapshot, Territories(snapshot))["tables"]
+    cell = table["values"]["190000000"]["2023"]
+    # Then: the plan is the sum of the programmes' plans (1 + 2 + ... + 14 million = 105 million), the last
+    # reporting month is 12 (not 14 × 12 = 168), and neither a percent nor a cost per pupil is added up
+    assert cell == {"plan_kzt": 105_000_000, "last_month": 12}
+
+
+def test_a_declared_aggregate_wins_and_a_month_that_differs_between_rows_is_not_shown_as_a_sum():
+    from publication.portal.builder import build_measures
+    from publication.portal.charts import Territories
+
+    cols = (
+        ColumnSpec("kato_code", "text", "", "", ""),
+        ColumnSpec("year", "integer", "", "", ""),
+        ColumnSpec("program_key", "text", "", "", ""),
+        ColumnSpec("last_month", "integer", "", "", "", aggregate="min"),
+        ColumnSpec("closing_month", "integer", "", "", ""),
+    )
+    spec = TableSpec("budget", "pub_budget", "", "", ("kato_code", "year", "program_key"), "b", "b", "b", cols)
+    rows = [("750000000", 2024, "a", 5, 5), ("750000000", 2024, "b", 4, 4)]
+    snapshot = ReleaseSnapshot({"release_id": 1}, "published", {"budget": TableData("budget", spec, rows)}, None)
+    (table,) = build_measures(snapshot, Territories(snapshot))["tables"]
+    # min of 5 and 4 is the month every programme has reached; an undeclared month that differs is left out,
+    # never added up
+    assert table["values"]["750000000"]["2024"] == {"last_month": 4}
+
+
+def test_every_published_measure_without_an_additive_unit_is_never_summed(dbt_manifest):
+    # Given: the real contract; When: each measure column says how it combines; Then: only counts and
+    # tenge are summed, and a column without a unit (a month, a coordinate, a claimed value) never is
+    from publication.contract import ADDITIVE_UNITS, published_models
+
+    summed_without_unit = [
+        f"{t.name}.{c.name}"
+        for t in published_models(json.loads(Path(dbt_manifest).read_text())).values()
+        for c in t.columns
+        if c.is_measure and c.combine == "sum" and c.unit not in ADDITIVE_UNITS
+    ]
+    assert summed_without_unit == []
+    spec = published_models(json.loads(Path(dbt_manifest).read_text()))["education_budget"]
+    assert spec.column("last_month").combine == "min"
+    assert spec.column("execution_percent").combine == "none"

@@ -27,7 +27,7 @@ final as (
         capacity.rebase_method::text as rebase_method,
         capacity.schools_count::integer as schools_count,
         capacity.pupils_total::integer as pupils_total,
-        capacity.design_capacity_places::integer as design_capacity_places,
+        capacity.design_capacity::integer as design_capacity,
         capacity.place_deficit::integer as place_deficit,
         capacity.overloaded_schools::integer as overloaded_schools,
         capacity.two_shift_schools::integer as two_shift_schools,

@@ -30,7 +30,7 @@ final as (
         scorecard.education_budget_executed_kzt::numeric(20, 2) as education_budget_executed_kzt,
         scorecard.is_budget_year_complete::boolean as is_budget_year_complete,
         scorecard.education_budget_per_pupil_kzt::numeric(20, 2) as education_budget_per_pupil_kzt,
-        scorecard.free_meals_pupils::integer as free_meals_pupils,
+        scorecard.free_meals_pupils::integer as pupils_free_meals,
         scorecard.free_meals_coverage_percent::numeric(9, 2) as free_meals_coverage_percent,
         scorecard.transport_cost_kzt::numeric(20, 2) as transport_cost_kzt,
         scorecard.transport_cost_per_pupil_kzt::numeric(20, 2) as transport_cost_per_pupil_kzt,

@@ -47,6 +47,16 @@
     return node;
   }
 
+  /* a sentence whose {placeholders} are identifiers (table, column names): shown as code */
+  function withCode(key, params) {
+    var p = el("p", { cls: "muted small" });
+    t(key).split(/(\{\w+\})/).forEach(function (part) {
+      var m = part.match(/^\{(\w+)\}$/);
+      p.appendChild(m ? el("code", { text: String(params[m[1]]) }) : document.createTextNode(part));
+    });
+    return p;
+  }
+
   function clear(id) { var n = document.getElementById(id); while (n.firstChild) n.removeChild(n.firstChild); return n; }
 
   function num(v, format) {
@@ -56,6 +66,33 @@
     if (format === "ratio") return new Intl.NumberFormat(locale, { style: "percent", maximumFractionDigits: 1 }).format(v);
     if (format === "percent") return new Intl.NumberFormat(locale, { maximumFractionDigits: 1 }).format(v) + " %";
     return new Intl.NumberFormat(locale, { maximumFractionDigits: Number.isInteger(v) ? 0 : 2 }).format(v);
+  }
+
+  /* money as people write it: 394 млрд ₸ / 394 млрд теңге / 394 bn KZT (publication/numbers.py does the same) */
+  var MONEY = { kzt: true, tenge: true };
+  var SCALES = [[1e12, { kk: "трлн", ru: "трлн", en: "tn" }], [1e9, { kk: "млрд", ru: "млрд", en: "bn" }], [1e6, { kk: "млн", ru: "млн", en: "mn" }]];
+  var CURRENCY = { kk: "теңге", ru: "₸", en: "KZT" };
+  var NBSP = "\u00a0";
+  function grouped(v, digits) {
+    return new Intl.NumberFormat(LOCALES[lang], { maximumFractionDigits: digits }).format(v).replace(/[\u202f ]/g, NBSP);
+  }
+  function money(v) {
+    if (v === null || v === undefined || v === "") return "—";
+    for (var i = 0; i < SCALES.length; i++) {
+      if (Math.abs(v) >= SCALES[i][0]) {
+        var scaled = v / SCALES[i][0], a = Math.abs(scaled);
+        return grouped(scaled, a >= 100 ? 0 : a >= 10 ? 1 : 2) + NBSP + SCALES[i][1][lang] + NBSP + CURRENCY[lang];
+      }
+    }
+    return grouped(v, Number.isInteger(v) ? 0 : 2) + NBSP + CURRENCY[lang];
+  }
+  function exactMoney(v) { return (v === null || v === undefined) ? "—" : grouped(v, Number.isInteger(v) ? 0 : 2) + NBSP + CURRENCY[lang]; }
+  function isMoney(unit) { return !!MONEY[unit]; }
+  /* a coded value with its label in the reader's language: «строится» for under_construction */
+  function codeLabel(table, column, value) {
+    var byCol = (DATA.codes || {})[table] || {};
+    var entry = (byCol[column] || {})[String(value)];
+    return entry ? (entry[lang] || entry.en) : null;
   }
 
   function size(bytes) {
@@ -103,10 +140,16 @@
     var box = clear("headline-cards");
     if (!DATA.headlines.length) { box.appendChild(el("p", { cls: "muted", text: t("no_headlines") })); return; }
     DATA.headlines.forEach(function (h) {
+      var shown = h["display_" + lang] || num(h.value), exact = h["exact_" + lang] || num(h.value);
+      var context = [h.period_shown || h.period, h["territory_" + lang], h["basis_" + lang]].filter(Boolean).join(" · ");
       box.appendChild(el("div", { cls: "card headline", "data-key": h.key },
-        el("div", { cls: "card-value", text: num(h.value) }),
+        el("div", { cls: "card-value", title: t("exact_value") + ": " + exact, text: shown }),
         el("div", { cls: "card-label", text: h["label_" + lang] }),
-        el("div", { cls: "card-source muted", text: t("source") + ": " + (h.source || "—") }),
+        shown !== exact ? el("div", { cls: "card-exact muted small", text: exact }) : null,
+        el("div", { cls: "card-context muted small", text: context }),
+        h["note_" + lang] ? el("div", { cls: "card-note small", text: h["note_" + lang] }) : null,
+        el("div", { cls: "card-source muted" }, t("source") + ": " + (h["source_" + lang] || h.source || "—"),
+          h.reference ? el("code", { cls: "reference", text: " " + h.reference }) : null),
         h.is_synthetic ? el("span", { cls: "badge synthetic", text: t("figure_synthetic") }) : null));
     });
   }
@@ -148,9 +191,12 @@
       tb.measures.forEach(function (ms) {
         if (!(ms.column in cell)) return;
         any = true;
-        var unit = L(ms.unit);
+        var unit = L(ms.unit), v = cell[ms.column];
+        var shown = isMoney(ms.unit_code) ? money(v) : num(v, ms.format) + (unit && ms.format === "number" ? " " + unit : "");
+        var exact = isMoney(ms.unit_code) ? exactMoney(v) : shown;
         cards.appendChild(el("div", { cls: "card measure", "data-table": tb.table, "data-column": ms.column },
-          el("div", { cls: "card-value", text: num(cell[ms.column], ms.format) + (unit && ms.format === "number" ? " " + unit : "") }),
+          el("div", { cls: "card-value", title: t("exact_value") + ": " + exact, text: shown }),
+          shown !== exact ? el("div", { cls: "card-exact muted small", text: exact }) : null,
           el("div", { cls: "card-label", text: L(ms.label) }),
           el("div", { cls: "card-source muted", text: L(tb.label) }),
           synthetic ? el("span", { cls: "badge synthetic", text: t("synthetic") }) : null));
@@ -172,16 +218,17 @@
       box.appendChild(card);
       if (!c.available) {
         card.classList.add("unavailable");
-        var detail = c.reason === "columns_missing" ? t("chart_columns_missing", { table: c.table, columns: c.columns || "" })
-          : c.reason === "no_rows" ? t("chart_no_rows", { table: c.table }) : t("not_in_release_detail", { table: c.table });
+        var key = c.reason === "columns_missing" ? "chart_columns_missing" : c.reason === "no_rows" ? "chart_no_rows" : "not_in_release_detail";
         if (c.reason === "not_in_release") card.appendChild(el("p", { cls: "not-in-release", text: t("not_in_release") }));
-        card.appendChild(el("p", { cls: "muted small", text: detail }));
+        card.appendChild(withCode(key, { table: c.table, columns: c.columns || "" }));
         return;
       }
       if (c.traces.length > 5) card.classList.add("wide");
+      if (c.subtitle && L(c.subtitle)) card.appendChild(el("p", { cls: "chart-subtitle muted", text: L(c.subtitle) }));
       if (c.synthetic) card.appendChild(el("span", { cls: "badge synthetic", text: t("synthetic") }));
       var div = el("div", { cls: "chart", id: "chart-" + c.key });
       card.appendChild(div);
+      (c.notes || []).forEach(function (n) { card.appendChild(el("p", { cls: "chart-note small", text: L(n) })); });
       if (c.has_hidden) card.appendChild(el("p", { cls: "muted small", text: t("chart_hint") }));
       drawChart(c, div);
     });
@@ -189,23 +236,45 @@
 
   function drawChart(c, div) {
     if (typeof Plotly === "undefined") { div.textContent = "Plotly did not load"; return; }
+    var moneyAxis = isMoney(c.y_unit), scale = 1, scaleWord = "";
+    if (moneyAxis) {  /* axis in млрд ₸ / bn KZT; the exact amount on hover */
+      var top = 0;
+      c.traces.forEach(function (tr) { tr.y.forEach(function (v) { if (v !== null && Math.abs(v) > top) top = Math.abs(v); }); });
+      for (var i = 0; i < SCALES.length; i++) if (top >= SCALES[i][0]) { scale = SCALES[i][0]; scaleWord = SCALES[i][1][lang] + " "; break; }
+    }
+    var width = div.clientWidth || 600;
+    var most = Math.max(12, Math.floor(width / 9));  /* a legend entry never wider than the chart */
+    function short(s) { s = String(s); return s.length > most ? s.slice(0, most - 1) + "…" : s; }
     var traces = c.traces.map(function (tr) {
       var x = (tr.x_by_lang ? tr.x_by_lang[lang] : tr.x).map(plain);
+      var y = tr.y.map(function (v) { return v === null ? null : v / scale; });
+      var exact = tr.y.map(function (v) { return moneyAxis ? exactMoney(v) : num(v, c.y_format); });
+      var hover = { customdata: exact, hovertemplate: "%{x}: %{customdata}<extra>%{fullData.name}</extra>" };
       if (tr.type === "target") {
-        return { type: "scatter", mode: "markers", name: plain(t(tr.name_key)), x: x, y: tr.y,
-          marker: { symbol: "line-ew-open", size: 28, line: { width: 3, color: "#c0392b" } } };
+        return Object.assign({ type: "scatter", mode: "markers", name: plain(t(tr.name_key)), x: x, y: y,
+          marker: { symbol: "line-ew-open", size: 28, line: { width: 3, color: "#c0392b" } } }, hover);
       }
-      if (tr.type === "bar") return { type: "bar", name: plain(L(tr.name)), x: x, y: tr.y };
-      return { type: "scatter", mode: "lines+markers", name: plain(L(tr.name)), x: x, y: tr.y, visible: tr.visible, connectgaps: false };
+      if (tr.type === "bar") return Object.assign({ type: "bar", name: plain(short(L(tr.name))), x: x, y: y }, hover);
+      return Object.assign({ type: "scatter", mode: "lines+markers", name: plain(short(L(tr.name))), x: x, y: y, visible: tr.visible, connectgaps: false }, hover);
     });
+    var narrow = width < 500;
+    var shapes = [], annotations = [];
+    (c.breaks || []).forEach(function (b) {  /* a change of borders: a dashed line and what changed */
+      shapes.push({ type: "line", xref: "x", yref: "paper", x0: b.x, x1: b.x, y0: 0, y1: 1, line: { dash: "dash", width: 2, color: "#b42318" } });
+      annotations.push({ xref: "x", yref: "paper", x: b.x, y: 1, yanchor: "bottom", showarrow: false, text: plain(L(b.label)),
+        font: { size: 11, color: "#b42318" }, xanchor: "center" });
+    });
+    var yTitle = plain(L(c.y_title)).replace(/\s*\([^)]*\)$/, "") + (moneyAxis ? " (" + scaleWord + CURRENCY[lang] + ")" : "");
     var layout = {
-      margin: { t: 20, r: 10, b: 60, l: 70 },
-      height: c.traces.length > 5 ? 460 : 400,
+      margin: { t: annotations.length ? 30 : 10, r: 10, b: 10, l: 10 },
+      height: (c.traces.length > 5 ? 520 : 420) + (narrow ? 80 : 0),
       separators: lang === "en" ? ".," : ", ",
-      legend: c.traces.length > 5 ? { orientation: "v", x: 1.02, y: 1, font: { size: 11 } } : { orientation: "h", y: -0.25 },
+      /* the legend sits under the plot, never over the bars or lines */
+      legend: { orientation: "h", x: 0, xanchor: "left", y: -0.15, yanchor: "top", font: { size: 11 } },
       barmode: c.traces.some(function (tr) { return tr.type === "bar"; }) && c.traces.filter(function (tr) { return tr.type === "bar"; }).length > 1 ? "stack" : "group",
-      xaxis: { title: { text: c.x_title ? plain(L(c.x_title)) : "" }, type: "category", automargin: true },
-      yaxis: { title: { text: plain(L(c.y_title)) }, tickformat: c.y_format === "ratio" ? ".0%" : ",~r", rangemode: "tozero", automargin: true },
+      xaxis: { title: { text: c.x_title ? plain(L(c.x_title)) : "" }, type: "category", automargin: true, tickangle: narrow ? -60 : "auto" },
+      yaxis: { title: { text: yTitle }, tickformat: c.y_format === "ratio" ? ".0%" : ",~r", rangemode: "tozero", automargin: true },
+      shapes: shapes, annotations: annotations,
       paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)"
     };
     Plotly.react(div, traces, layout, { displaylogo: false, responsive: true });
@@ -224,25 +293,28 @@
     box.appendChild(list);
     DATA.tables.forEach(function (tb) {
       var files = el("div", { cls: "files" });
-      ["csv", "xlsx", "parquet"].forEach(function (fmt) {
+      ["csv_excel", "csv", "xlsx", "parquet"].forEach(function (fmt) {
         var f = tb.files[fmt];
         if (!f) return;
-        files.appendChild(link(f.path, fmt.toUpperCase(), (f.sheet ? t("sheet") + " " + f.sheet + " · " : "") + size(f.bytes)));
+        files.appendChild(link(f.path, t("format_" + fmt), (f.sheet ? t("sheet") + " " + f.sheet + " · " : "") + size(f.bytes)));
       });
       var head = el("tr", {});
       var units = el("tr", { cls: "code" });
-      tb.columns.forEach(function (c) { head.appendChild(el("th", { text: L(c.label) })); units.appendChild(el("th", { text: c.name })); });
+      tb.columns.forEach(function (c) { head.appendChild(el("th", { text: L(c.label) })); units.appendChild(el("th", {}, el("code", { text: c.name }))); });
       var body = el("tbody", {});
       tb.preview.forEach(function (row) {
         var tr = el("tr", {});
-        row.forEach(function (v) { tr.appendChild(el("td", { text: typeof v === "number" ? num(v) : (v === null ? "" : String(v)) })); });
+        row.forEach(function (v, i) {
+          var label = v === null ? null : codeLabel(tb.name, tb.columns[i].name, v);
+          tr.appendChild(el("td", { text: label ? label + " (" + v + ")" : typeof v === "number" ? num(v) : (v === null ? "" : String(v)) }));
+        });
         body.appendChild(tr);
       });
       var details = el("details", {}, el("summary", { text: t("preview") }),
         el("div", { cls: "scroll" }, el("table", { cls: "data" }, el("thead", {}, head, units), body)));
       box.appendChild(el("div", { cls: "table-card", id: "table-" + tb.name },
         el("h3", {}, L(tb.label), " ", el("code", { text: tb.name })),
-        el("p", { text: tb.description }),
+        el("p", { text: typeof tb.description === "string" ? tb.description : L(tb.description) }),
         el("p", { cls: "muted" }, num(tb.rows) + " " + t("rows") + " · " + t("grain") + ": " + (tb.grain_labels[lang] || []).join(" × "),
           tb.synthetic_rows ? el("span", { cls: "badge synthetic", text: num(tb.synthetic_rows) + " " + t("synthetic_rows") }) : null),
         files, details));
@@ -262,7 +334,7 @@
     var body = el("tbody", {});
     q.results.forEach(function (r) {
       body.appendChild(el("tr", { cls: r.success ? "" : (r.severity === "critical" ? "row-bad" : "row-warn") },
-        el("td", {}, el("code", { text: r.table })), el("td", { text: r.protects }), el("td", {}, el("code", { text: r.expectation })),
+        el("td", {}, el("code", { text: r.table })), el("td", { text: typeof r.protects === "string" ? r.protects : L(r.protects) }), el("td", {}, el("code", { text: r.expectation })),
         el("td", { text: t(r.severity) }), el("td", { text: r.success ? "✓ " + t("passed") : "✗ " + t("failed") })));
     });
     table.appendChild(body);
@@ -276,8 +348,9 @@
     DATA.headlines.forEach(function (h) {
       var card = el("div", { cls: "table-card provenance", "data-key": h.key },
         el("h3", { text: h["label_" + lang] }),
-        el("p", {}, el("strong", { text: t("value") + ": " }), num(h.value)),
-        el("p", {}, el("strong", { text: t("source") + ": " }), el("code", { text: h.source || "—" })));
+        el("p", {}, el("strong", { text: t("value") + ": " }), (h["exact_" + lang] || num(h.value))),
+        el("p", {}, el("strong", { text: t("source") + ": " }), el("span", { text: h["source_" + lang] || h.source || "—" }),
+          h.reference ? el("code", { text: " " + h.reference }) : null));
       if (DATA.claims_present) {
         card.appendChild(el("h4", { text: t("claims") }));
         if (!h.claims || !h.claims.length) card.appendChild(el("p", { cls: "muted", text: t("claims_none") }));
@@ -286,7 +359,7 @@
           h.claims.forEach(function (c) {
             ul.appendChild(el("li", { cls: "claim " + c.verdict },
               el("span", { cls: "badge " + c.verdict, text: t("claim_" + c.verdict) }), " ",
-              t("claimed") + ": " + num(c.claimed) + (c.unit ? " " + c.unit : ""),
+              t("claimed") + ": " + (isMoney(c.unit) ? exactMoney(c.claimed) : num(c.claimed) + (c.unit ? " " + (codeLabel("claims", "unit", c.unit) || c.unit) : "")),
               c.text ? el("q", { text: c.text }) : null,
               el("span", { cls: "muted small", text: " — " + [c.source, c.date, c.language].filter(Boolean).join(", ") })));
           });
@@ -321,7 +394,8 @@
       box.appendChild(el("h3", { text: t("headline_changes") }));
       var ul = el("ul", {});
       moved.forEach(function (h) {
-        ul.appendChild(el("li", {}, h["label_" + lang] + ": " + num(h.before) + " → " + num(h.after)));
+        var b = isMoney(h.unit) ? money(h.before) : num(h.before), a = isMoney(h.unit) ? money(h.after) : num(h.after);
+        ul.appendChild(el("li", {}, h["label_" + lang] + ": " + b + " → " + a));
       });
       box.appendChild(ul);
     }
@@ -332,10 +406,15 @@
     var box = clear("footer");
     var r = DATA.release;
     box.appendChild(el("p", { text: t("footer") }));
-    box.appendChild(el("p", { cls: "muted small", text: t("git_commit") + ": " + (r.git_commit || "—") + " · " + t("content_hash") + ": " +
-      (r.content_hash || "").slice(0, 16) + " · " + t("exported_at") + ": " + date(r.exported_at) }));
-    box.appendChild(el("p", { cls: "muted small", text: t("input_batches") + ": " + r.input_batches.map(function (b) {
-      return b.source_file + (b.is_synthetic ? " (" + t("synthetic") + ")" : ""); }).join(", ") }));
+    box.appendChild(el("p", { cls: "muted small" }, t("git_commit") + ": ", el("code", { text: r.git_commit || "—" }),
+      " · " + t("content_hash") + ": ", el("code", { text: (r.content_hash || "").slice(0, 16) }),
+      " · " + t("exported_at") + ": " + date(r.exported_at)));
+    var inputs = el("p", { cls: "muted small" }, t("input_batches") + ": ");
+    r.input_batches.forEach(function (b, i) {
+      inputs.appendChild(el("code", { text: b.source_file }));
+      inputs.appendChild(document.createTextNode((b.is_synthetic ? " (" + t("synthetic") + ")" : "") + (i < r.input_batches.length - 1 ? ", " : "")));
+    });
+    box.appendChild(inputs);
   }
 
   function render() {

@@ -69,7 +69,7 @@ final as (
         count(*) as schools_count,
         sum(placed.pupils_total) as pupils_total,
         sum(placed.pupils_grades_1_4) as pupils_grades_1_4,
-        sum(placed.design_capacity) as design_capacity_places,
+        sum(placed.design_capacity) as design_capacity,
         sum(placed.place_shortage) as place_deficit,
         count(*) filter (where placed.is_overloaded) as overloaded_schools,
         count(*) filter (where placed.is_three_shift) as three_shift_schools,
