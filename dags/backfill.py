@@ -91,7 +91,7 @@ def backfill():
 
         raise_for_rejections([s for s in summaries if s])
 
-    first, _ = build_release_chain(full_refresh="{{ params.full_refresh or params.reload }}")
+    first, _ = build_release_chain(full_refresh="{{ params.full_refresh or params.reload }}", full_build=True)
     check_rejections(loads) >> first
 
 

@@ -173,7 +173,7 @@ def build_ingest_dag(family: str, doc: str | None = None):
     return ingest()
 
 
-def build_release_chain(*, full_refresh: bool | str = False, dbt_mode: str = "watcher"):
+def build_release_chain(*, full_refresh: bool | str = False, full_build: bool = False, dbt_mode: str = "watcher"):
     """Wire, inside the current DAG, the one way a release is made (transform_publish, backfill):
 
     ``acquire_lock`` → ``plan_build`` (what changed since the current release:
@@ -190,7 +190,8 @@ def build_release_chain(*, full_refresh: bool | str = False, dbt_mode: str = "wa
     ``export_release`` does not run).
 
     ``full_refresh`` (a bool or a Jinja string such as ``"{{ params.full_refresh }}"``, rendered per
-    run) asks for a full build with ``dbt build --full-refresh``. ``dbt_mode``: ``watcher`` (the
+    run) asks for a full build with ``dbt build --full-refresh``; ``full_build`` (the backfill) builds
+    every model whatever changed, without ``--full-refresh`` unless asked. ``dbt_mode``: ``watcher`` (the
     default) or ``build`` (one task per model, Cosmos TestBehavior.BUILD); see
     ``orchestration.dbt_cosmos``. Returns ``(first, last)`` so callers can put tasks before the chain.
     """
@@ -283,7 +284,8 @@ def build_release_chain(*, full_refresh: bool | str = False, dbt_mode: str = "wa
 
     lock = acquire_lock()
     unlock = release_lock()
-    plan = plan_build(full=full_refresh)
+    # a backfill is a rebuild asked for by hand: it builds everything, whatever changed
+    plan = plan_build(full=True if full_build else full_refresh)
     lock >> plan
     anything_to_build(plan) >> prepare_candidate(plan) >> dbt >> gate(plan) >> publish(plan) >> unlock
     if dbt_mode == "watcher":

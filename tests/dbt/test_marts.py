@@ -482,7 +482,9 @@ def test_the_headlines_show_the_seed_figures(marts):
         budget["exact_ru"] == f"394{nbsp}000{nbsp}000{nbsp}000{nbsp}₸"
         and budget["exact_en"] == f"394,000,000,000{nbsp}KZT"
     )
-    assert budget["source_ru"] == "отчёт об исполнении открытых бюджетов" and budget["territory_kk"] == "Алматы облысы"
+    # the generated plan is named as the generator's, never as the open-budgets report's, in each language
+    assert budget["is_synthetic"] is True
+    assert budget["source_ru"] == "синтетический генератор (edu-wh synth)" and budget["territory_kk"] == "Алматы облысы"
     # what was built is a figure of its own, next to what is in the programme
     finished = figures["comfortable_school_schools_finished_almaty_oblast"]
     assert finished["value"] <= values["comfortable_school_schools_almaty_oblast"] and "built" in finished["label_en"]

@@ -35,8 +35,8 @@ def test_changed_sources_are_those_whose_loaded_batches_differ():
 def test_a_budget_delivery_rebuilds_only_the_tables_downstream_of_budget(warehouse, dbt_manifest):
     manifest = read_manifest(dbt_manifest)
     release_tables = {
-        "claims", "comfortable_school", "comfortable_school_projects", "education_budget", "free_meals",
-        "pupil_transport", "school_capacity", "school_counts", "schools", "scorecard", "territories",
+        "claims", "comfortable_school", "comfortable_school_projects", "education_budget", "education_budget_annual",
+        "free_meals", "pupil_transport", "school_capacity", "school_counts", "schools", "scorecard", "territories",
     }  # fmt: skip
     with psycopg.connect(warehouse, autocommit=True) as conn:
         conn.execute(
@@ -50,12 +50,18 @@ def test_a_budget_delivery_rebuilds_only_the_tables_downstream_of_budget(warehou
             "values ('budget', 'budget_2024_05.json', 'abc', 'loaded', 10)"
         )
         plan = plan_build(conn, manifest, dbt_project_hash=dbt_project_hash())
-    # read from the models: budget feeds fct_education_budget, fct_pupil_transport (its cost), the
-    # official values the claims are matched against, and the scorecard
+    # read from the models: budget feeds fct_education_budget, the annual plan beside MinFin's execution,
+    # fct_pupil_transport (its cost), the official values the claims are matched against, and the scorecard
     assert plan.mode == "incremental", plan.describe()
     assert plan.changed_sources == ["budget"]
     assert plan.select == ["source:budget.budget_execution_rows+"]
-    assert plan.rebuild_tables == ["claims", "education_budget", "pupil_transport", "scorecard"]
+    assert plan.rebuild_tables == [
+        "claims",
+        "education_budget",
+        "education_budget_annual",
+        "pupil_transport",
+        "scorecard",
+    ]
     assert set(plan.carry_tables) == release_tables - set(plan.rebuild_tables)
     with psycopg.connect(warehouse, autocommit=True) as conn:
         assert plan_build(conn, manifest, dbt_project_hash="another").mode == "full"
