@@ -164,7 +164,8 @@ def test_backfill_is_manual_with_typed_params_and_templated_full_refresh(dagbag)
     # a reload implies --full-refresh, and a full build (the plan is asked for everything)
     assert producer.full_refresh == "{{ params.full_refresh or params.reload }}"
     assert "full_refresh" in producer.template_fields
-    assert backfill.get_task("plan_build").op_kwargs == {"full": "{{ params.full_refresh or params.reload }}"}
+    # a backfill is a rebuild asked for by hand: its plan builds every model; --full-refresh stays templated
+    assert backfill.get_task("plan_build").op_kwargs == {"full": True}
     assert dagbag.dags["transform_publish"].get_task("dbt.dbt_producer_watcher").full_refresh is False
     assert dagbag.dags["transform_publish"].get_task("plan_build").op_kwargs == {"full": False}
 
