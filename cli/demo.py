@@ -135,8 +135,7 @@ def run_demo(out, err) -> None:
         )
     from publication.summary import release_summary
 
-    # plain text: a source such as '[synthetic generator (edu-wh synth)]' is not rich markup
-    out.print(release_summary(), markup=False, highlight=False)
+    out.print(release_summary())
     out.print(f"[bold]done[/bold] in {time.perf_counter() - started:.0f} s")
 
 

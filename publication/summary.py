@@ -41,10 +41,13 @@ def release_summary() -> str:
             lines.append(f"  files: not written yet; `edu-wh export` writes them to {folder}")
         for table, rows in sorted(counts.items()):
             lines.append(f"  published.{table:<28} {rows:>8,} rows")
+        from rich.markup import escape
+
         figures = headline_figures(conn)
         if figures:
             lines.append("  headline figures:")
             for fig in figures:
                 mark = "SYNTHETIC" if fig["is_synthetic"] else "real"
-                lines.append(f"    {fig['label_en']}: {fig['display']}  ({mark}) [{fig['source']}]")
+                # escaped: the summary is printed as rich markup, and "[synthetic generator …]" would read as a tag
+                lines.append(escape(f"    {fig['label_en']}: {fig['display']}  ({mark}) [{fig['source']}]"))
     return "\n".join(lines)
