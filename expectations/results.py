@@ -1,6 +1,6 @@
 """What a gate run produces: the result of each check, each suite's run, and the report.
 
-Plain data, shared by the runner (framework.py) and the report writer (report.py), so neither
+Plain data, shared by the gate (gate.py) and the report writer (report.py), so neither
 imports the other's internals.
 """
 

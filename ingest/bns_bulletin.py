@@ -37,16 +37,12 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from ingest.base import ParsedItem, ParseReport, RawTable, Rejected, Row, Source, SourceFormatError
+from ingest.bns.cover import Cover, contents_codes, find_cover, table_title
+from ingest.bns.territory import repeated_territory_reason
 from ingest.bns_dynamic import YEAR_LABEL, is_value_text
 from ingest.excel import Sheet, column_letter, read_workbook
 from ingest.reference import detect_language, find_unit, normalize_name, resolve_territory
 
-TABLE_TITLE = re.compile(r"^\s*(\d{1,2}(?:\.\d{1,2})+)\.?\s+(\S.*?)\s*$", re.S)
-BARE_CODE = re.compile(r"^\s*(\d{1,2}(?:\.\d{1,2})+)\.?\s*$")
-DATE = re.compile(r"(?<!\d)(\d{2})\.(\d{2})\.((?:19|20)\d{2})(?!\d)")
-RELEASE_WORDS = ("релиз", "шығарылым", "выпуск", "дата выхода", "жарияланған")
-NEXT_RELEASE_WORDS = ("келесі", "следующ")
-REPORT_YEAR = re.compile(r"^\s*(?:за\s+)?((?:19|20)\d{2})\s*(?:жыл\w*|год\w*|г\.)\s*$", re.I)
 UNIT_IN_TEXT = (re.compile(r"\(([^()]+)\)\s*$"), re.compile(r",\s*([^,]+?)\s*$"))
 REGION_SHARE = 0.5
 
@@ -64,31 +60,12 @@ class Table:
     kind: str = "item"
 
 
-@dataclass
-class Cover:
-    sheet: str
-    release_date: str
-    report_year: str
-    title: str | None
-
-
 def _texts(row: list[str | None]) -> list[tuple[int, str]]:
     return [(c, v) for c, v in enumerate(row) if v is not None and str(v).strip()]
 
 
 def _clean(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
-
-
-def table_title(row: list[str | None]) -> tuple[str, str] | None:
-    """``['1.1 Табыстар және шығыстар ', None, …]`` → ``('1.1', 'Табыстар және шығыстар')``."""
-    cells = _texts(row)
-    if not cells or cells[0][0] > 1 or any(is_value_text(v) for _, v in cells):
-        return None
-    m = TABLE_TITLE.match(cells[0][1])
-    if not m or m[2].strip().startswith(("%", ")")):
-        return None
-    return m[1], _clean(m[2])
 
 
 def table_language(title: str, subtitle: list[str], labels: list[str]) -> str:
@@ -98,39 +75,6 @@ def table_language(title: str, subtitle: list[str], labels: list[str]) -> str:
         return "kk"
     kazakh = sum(1 for label in labels if detect_language([label]) == "kk")
     return "kk" if labels and kazakh > len(labels) / 2 else "ru"
-
-
-def find_cover(sheets: list[Sheet]) -> Cover | None:
-    for sheet in sheets:
-        release = year = None
-        cells = [v for row in sheet.rows[:60] for _, v in _texts(row)]
-        for text in cells:
-            low = text.lower()
-            m = DATE.search(text)
-            if m and release is None and any(w in low for w in RELEASE_WORDS):
-                if not any(w in low for w in NEXT_RELEASE_WORDS):
-                    release = f"{m[3]}-{m[2]}-{m[1]}"
-            ym = REPORT_YEAR.match(text)
-            if ym and year is None:
-                year = ym[1]
-        if release and year:
-            others = [c for c in cells if not DATE.search(c) and not REPORT_YEAR.match(c)]
-            title = max(others, key=len, default=None)
-            return Cover(sheet.name, release, year, _clean(title) if title else None)
-    return None
-
-
-def contents_codes(sheets: list[Sheet]) -> tuple[str | None, list[str]]:
-    """The contents sheet and the table codes it lists (rows of a bare code followed by a title)."""
-    for sheet in sheets:
-        codes = []
-        for row in sheet.rows:
-            cells = _texts(row)
-            if len(cells) >= 2 and BARE_CODE.match(cells[0][1]) and not is_value_text(cells[1][1]):
-                codes.append(BARE_CODE.match(cells[0][1])[1])
-        if len(codes) >= 3:
-            return sheet.name, codes
-    return None, []
 
 
 class BnsBulletin(Source):
@@ -312,12 +256,8 @@ class BnsBulletin(Source):
                 )
                 continue
             if table.kind == "region" and len(labels_of[kato]) > 1:
-                listing = "; ".join(f"row {x}: {name!r}" for name, x in labels_of[kato].items())
-                reason = (
-                    f"territory {kato} occurs more than once in table {table.code} ({listing}); none of them is loaded"
-                )
-                if kato == "190000000" and table.language == "kk":
-                    reason += " (in Kazakh 'Алматы' alone is the oblast; the city is 'Алматы қаласы')"
+                rows_of = {x: name for name, x in labels_of[kato].items()}
+                reason = repeated_territory_reason(kato, f"table {table.code}", rows_of, table.language)
                 yield Rejected(reason, record, r + 1, sheet.name)
                 continue
             if not cells and table.kind == "item":

@@ -25,6 +25,8 @@ from collections.abc import Iterator
 from typing import BinaryIO
 
 from ingest.base import ParsedItem, ParseReport, RawTable, Rejected, Row, Source, SourceFormatError
+from ingest.bns.layout import is_block_heading
+from ingest.bns.territory import repeated_territory_reason
 from ingest.excel import Sheet, column_letter, read_workbook
 from ingest.reference import detect_language, find_unit, resolve_territory
 
@@ -49,10 +51,8 @@ def find_header_row(sheet: Sheet) -> tuple[int, list[int]] | None:
 def repeated_territory(key, rows: dict[int, str], language: str, r: int, sheet: Sheet) -> Rejected:
     """The quarantine record of one of several rows that resolve to the same territory in one block."""
     block, kato = key
-    listing = "; ".join(f"row {x + 1}: {label!r}" for x, label in sorted(rows.items()))
-    reason = f"territory {kato} occurs more than once in block {block or '(none)'} ({listing}); none of them is loaded"
-    if kato == "190000000" and language == "kk":
-        reason += " (in Kazakh 'Алматы' alone is the oblast; the city is 'Алматы қаласы')"
+    numbered = {x + 1: label for x, label in rows.items()}
+    reason = repeated_territory_reason(kato, f"block {block or '(none)'}", numbered, language)
     return Rejected(reason, {"row_label": rows[r], "block": block, "kato_code": kato}, r + 1, sheet.name)
 
 
@@ -136,7 +136,7 @@ class BnsDynamicTable(Source):
             if not has_values(r):
                 nxt = next((x for x in range(r + 1, len(sheet.rows)) if sheet.cell(x, label_col)), None)
                 known = resolve_territory(label, language) is not None
-                if not known and nxt is not None and has_values(nxt):
+                if is_block_heading(label, is_territory=known, next_is_data=nxt is not None and has_values(nxt)):
                     block = label.strip()
                     continue
                 if not known:

@@ -165,7 +165,7 @@ def prepare_candidate(plan: dict | None = None) -> dict[str, int]:
 
 def run_gate(run_id: str | None = None, plan: dict | None = None) -> dict:
     """The gate on candidate; after an incremental plan, only what it rebuilt (and the cross-table checks)."""
-    from expectations.framework import run_gate as _run_gate
+    from expectations.gate import run_gate as _run_gate
     from publication.build_plan import BuildPlan
 
     built = BuildPlan.from_dict(plan)

@@ -12,6 +12,7 @@
     data_dictionary.{csv,json,md}
     CHANGES.md, changes.json     what changed since the previous release
     quality_report.md            the publication gate's report for this release
+    quality/data_docs/           the same gate run as GX's own Data Docs (index.html: suites, results)
     dbt_docs/                    dbt's documentation site (index.html, static_index.html, JSON)
     portal/                      the static portal (index.html, assets/ with Plotly)
     manifest.json                ids, hashes, inputs, gate summary; sha256 and size of every file
@@ -42,6 +43,7 @@ from publication.snapshot import ReleaseSnapshot, current_release_id, read_previ
 log = logging.getLogger("edu_wh.release_files")
 
 MANIFEST = "manifest.json"
+DATA_DOCS = "quality/data_docs"
 
 
 def release_folder(release_id: int) -> Path:
@@ -114,6 +116,7 @@ def _downloads(folder: Path, workbook: str) -> list[dict]:
         ("dictionary", "data_dictionary.md", "Markdown"),
         ("changes_file", "CHANGES.md", "Markdown"),
         ("quality_file", "quality_report.md", "Markdown"),
+        ("quality_data_docs", f"{DATA_DOCS}/index.html", "HTML"),
         ("dbt_docs", "dbt_docs/static_index.html", "HTML"),
         ("manifest", MANIFEST, "JSON"),
     ]
@@ -184,6 +187,26 @@ def _redirect_page() -> str:
     )
 
 
+def _copy_data_docs(snapshot: ReleaseSnapshot, target: Path) -> None:
+    """GX's Data Docs of the gate run that vouched for this release, rendered by that run
+    (:func:`expectations.data_docs.write_data_docs`); a run without them (rendered by an older
+    version, or its reports folder cleared) leaves a note instead."""
+    from expectations.data_docs import data_docs_dir
+
+    gate_run_id = snapshot.release.get("gate_run_id")
+    source = data_docs_dir(settings().reports_dir, gate_run_id) if gate_run_id is not None else None
+    if source is not None and (source / "index.html").exists():
+        shutil.copytree(source, target)
+        return
+    target.mkdir(parents=True)
+    (target / "index.html").write_text(
+        '<!doctype html>\n<html><head><meta charset="utf-8"><title>Data Docs</title></head><body>'
+        f"<p>No GX Data Docs were rendered for gate run {gate_run_id}; see ../../quality_report.md.</p>"
+        "</body></html>\n",
+        encoding="utf-8",
+    )
+
+
 def build_folder(snapshot: ReleaseSnapshot, folder: Path, changes: dict, *, run_id: str | None = None) -> None:
     from publication.dbt_docs import write_dbt_docs
     from publication.portal.builder import write_portal
@@ -198,6 +221,7 @@ def build_folder(snapshot: ReleaseSnapshot, folder: Path, changes: dict, *, run_
     (folder / "quality_report.md").write_text(
         snapshot.gate_run.get("report_markdown") or "No gate report was recorded for this release.\n", encoding="utf-8"
     )
+    _copy_data_docs(snapshot, folder / DATA_DOCS)
     write_dbt_docs(snapshot, folder / "dbt_docs")
     (folder / "index.html").write_text(_redirect_page(), encoding="utf-8")
     write_portal(snapshot, folder / "portal", files=files, downloads=_downloads(folder, workbook), changes=changes)

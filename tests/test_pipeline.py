@@ -53,6 +53,7 @@ def test_export_release_writes_the_files_of_the_current_release_once(released_wa
     assert (folder / "manifest.json").exists() and (folder / "portal" / "index.html").exists()
     assert verify_folder(folder) == []
     assert f"files: {folder}" in release_summary()
+    _assert_data_docs_show_the_gate_run(released_warehouse, folder)
     # a rerun leaves the folder as it was
     stamp = (folder / "manifest.json").stat().st_mtime_ns
     assert run_dag(dagbag, "export_release").state == "success"
@@ -138,3 +139,34 @@ def test_the_demo_says_which_files_this_run_loaded_and_which_were_loaded_before(
     first_run = printed(0)
     assert f"{files} file(s) loaded by this run, 0 already loaded before" in first_run
     assert "already loaded" not in first_run.split("\n", 1)[1]
+
+
+def _assert_data_docs_show_the_gate_run(database_url: str, folder) -> None:
+    """The release's quality/data_docs/ is GX's Data Docs of the gate run that vouched for it: every
+    suite that ran is listed with the outcome the gate recorded (meta.gate_results), and nothing is
+    fetched from the network."""
+    import re
+
+    from expectations.data_docs import fetched_urls
+
+    with psycopg.connect(database_url) as conn:
+        recorded = dict(
+            conn.execute(
+                "select r.suite, bool_and(r.success) from meta.gate_results as r "
+                "join meta.releases as rel on rel.gate_run_id = r.gate_run_id and rel.status = 'current' "
+                "where r.suite not like 'gate\\_%' group by r.suite"
+            ).fetchall()
+        )
+    assert recorded, "the gate recorded no suite"
+    docs = folder / "quality" / "data_docs"
+    html = (docs / "index.html").read_text(encoding="utf-8")
+    listed: dict[str, bool] = {}
+    for name, outcome in re.findall(
+        r"'_expectation_suite_name_sort': '([^']+)'.*?'_validation_success_text': '(\w+)'", html
+    ):
+        suite = re.sub(r" \((rows|values)\)$", "", name)  # a suite runs as at most two GX validations
+        listed[suite] = listed.get(suite, True) and outcome == "Success"
+    assert listed == recorded
+    assert fetched_urls(docs) == set()
+    manifest = (folder / "manifest.json").read_text(encoding="utf-8")
+    assert '"path": "quality/data_docs/index.html"' in manifest

@@ -97,7 +97,8 @@ def check_command(
     ] = None,
 ) -> None:
     """Run the gate's raw layer on the loaded batches now, without building anything."""
-    from expectations.framework import discover_suites, run_gate
+    from expectations.framework import discover_suites
+    from expectations.gate import run_gate
 
     suites = [s for s in discover_suites("raw") if not source or s.source in source]
     if not suites:

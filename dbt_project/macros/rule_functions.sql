@@ -10,6 +10,7 @@
     ('bns_value', 'numeric', bns_value('value')),
     ('bns_value_status', 'text', bns_value_status('value')),
     ('comfortable_school_date', 'date', comfortable_school_date('value')),
+    ('bns_population_type', 'text', bns_population_type('value')),
 ]) }}
 {%- endmacro %}
 

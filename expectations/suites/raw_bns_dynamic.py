@@ -19,7 +19,7 @@ from expectations.helpers import (
     normalize_name_sql,
     required_columns_check,
     rows_check,
-    sql_list,
+    rule_sql,
     sql_text,
     unique_key_check,
     volume_checks,
@@ -28,12 +28,6 @@ from expectations.helpers import (
 from expectations.suites.raw_bns import revision_check
 from ingest.bns_dynamic import SOURCE
 
-#: block headings → population type; kept equal to stg_bns__dynamic_cells by tests/expectations/test_helpers.py
-BLOCKS = {
-    "total": ["все население", "барлық халық", "всего", "барлығы"],
-    "urban": ["городское население", "городская местность", "қала халқы", "қалалық жерлер"],
-    "rural": ["сельское население", "сельская местность", "ауыл халқы", "ауылдық жерлер"],
-}
 #: BNS footnote: "До 2008 года данные по типу местности представлены без вечерних общеобразовательных школ"
 URBAN_RURAL_COMPLETE_FROM = 2008
 SCHOOLS_TABLE_TITLES = ["число общеобразовательных школ"]  # normalized beginning of the title
@@ -41,10 +35,8 @@ MAX_SCHOOLS = 12_000  # no region or country has more schools
 
 
 def population_sql(block: str) -> str:
-    cases = " ".join(
-        f"when {normalize_name_sql(block)} in {sql_list(labels)} then '{kind}'" for kind, labels in BLOCKS.items()
-    )
-    return f"case when {block} is null then 'total' {cases} end"
+    """The population type of a block heading (macros/bns_population_type.sql, the one list of headings)."""
+    return rule_sql("bns_population_type", block)
 
 
 def is_schools_table_sql(title: str) -> str:
@@ -101,8 +93,7 @@ def build(ctx: GateContext) -> list[Check]:
             "count(*) as cells, 'unknown block heading ' || block_label as problem "
             "from cells where population is null group by block_label",
             protects="every stacked block (all / urban / rural population) is recognised",
-            resolve="map the new block heading in stg_bns__dynamic_cells and in expectations/suites/"
-            "raw_bns_dynamic.py (BLOCKS)",
+            resolve="map the new block heading in dbt_project/macros/bns_population_type.sql",
         ),
         rows_check(
             CELLS + "select " + WHERE + ", cell_ref, period_label, 'not a year or academic year: ' || period_label "

@@ -121,9 +121,9 @@ def find_tables(sheet: Sheet) -> list[Table]:
             if current is not None and header == [] and kind == "text" and not FOOTNOTE_START.match(text):
                 label = _clean(sheet.rows[r][label_col] or "") if sheet.cell(r, label_col) else text
                 nxt = next((x for x in range(r + 1, len(kinds)) if kinds[x] != "empty"), None)
-                if candidates(label)[0] or candidates(label)[1]:
+                if _is_territory(label):
                     continue  # a territory with no values in any column
-                if nxt is not None and kinds[nxt] == "data":
+                if is_block_heading(label, is_territory=False, next_is_data=nxt is not None and kinds[nxt] == "data"):
                     block = label
                     continue
             if current is None and header and kind == "text" and not is_unit_text(text):
@@ -138,6 +138,13 @@ def find_tables(sheet: Sheet) -> list[Table]:
     for table in tables:
         finish_columns(sheet, table)
     return [t for t in tables if t.rows and t.value_cols]
+
+
+def is_block_heading(label: str | None, *, is_territory: bool, next_is_data: bool) -> bool:
+    """A row label without values that is no territory and is followed by data heads a **block**
+    (``Городское население``, ``Мужчины``): the one rule of the generic reader and of the dynamic
+    tables (``ingest.bns_dynamic``). What a heading means is ``macros/bns_population_type.sql``."""
+    return bool(label and label.strip()) and not is_territory and next_is_data
 
 
 def _is_territory(label: str | None) -> bool:

@@ -195,3 +195,13 @@ def resolve_labels(labels: list[str]) -> list[Resolution]:
             else:
                 out.append(Resolution(label, None, language, footnote, f"ambiguous: {sorted(codes)}"))
     return out
+
+
+def repeated_territory_reason(kato: str, where: str, rows: dict[int, str], language: str) -> str:
+    """Why rows that resolve to one territory in one table or block are all quarantined (which is right
+    cannot be told, and staging would otherwise keep either): ``rows`` maps a row number to its label."""
+    listing = "; ".join(f"row {row}: {label!r}" for row, label in sorted(rows.items()))
+    reason = f"territory {kato} occurs more than once in {where} ({listing}); none of them is loaded"
+    if kato == "190000000" and language == "kk":
+        reason += " (in Kazakh 'Алматы' alone is the oblast; the city is 'Алматы қаласы')"
+    return reason

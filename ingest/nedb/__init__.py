@@ -24,9 +24,10 @@ memory stays flat however long the file; invalid rows are quarantined with their
 (BIN, academic year) keys keep the first row: a compact Bloom filter flags possible repeats,
 and a second pass over the key columns confirms them exactly and names the first row.
 
-The package: ``layout.py`` (columns, encodings, delimiters), ``parser.py`` (the vectorised block
-parser), ``dedup.py`` (duplicate keys over any file length), ``source.py`` (the raw table, the
-prefetching parse) and ``render.py`` (the generator's extracts).
+The package: ``layout.py`` (columns, encodings, delimiters), ``blocks.py`` (the CSV read in blocks
+of whole lines), ``parser.py`` (the vectorised validation of each block), ``dedup.py`` (duplicate
+keys over any file length), ``source.py`` (the raw table, the prefetching parse) and ``render.py``
+(the generator's extracts).
 """
 
 from ingest.nedb.layout import (

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import BinaryIO
 
 from ingest.base import ParsedItem, ParseReport, RawTable, Source
+from ingest.nedb.blocks import Seekable
 from ingest.nedb.layout import RAW_COLUMNS, academic_year_of_file
-from ingest.nedb.parser import BlockParser, ParseFailure, Seekable
+from ingest.nedb.parser import BlockParser
+
+
+@dataclass
+class ParseFailure:
+    """An exception of the parser thread, handed to the reading side to raise there."""
+
+    exc: BaseException
+
 
 # --- the source ---------------------------------------------------------------------------------
 

@@ -130,6 +130,11 @@ UI: dict[str, tuple[str, str, str]] = {
         "Model documentation (dbt docs)",
     ),
     "quality_file": ("Сапа есебі (Markdown)", "Отчёт о качестве (Markdown)", "Quality report (Markdown)"),
+    "quality_data_docs": (
+        "Тексеру нәтижелері (Great Expectations Data Docs)",
+        "Результаты проверок (Great Expectations Data Docs)",
+        "Validation results (Great Expectations Data Docs)",
+    ),
     "preview": ("Алғашқы жолдар", "Первые строки", "First rows"),
     "quality_passed": (
         "Шығарылым жариялау алдындағы тексерулерден өтті.",

@@ -31,7 +31,7 @@ def suites(*tables):
 
 
 def test_every_published_table_has_a_suite_that_passes_on_the_release(marts):
-    from expectations.framework import run_gate
+    from expectations.gate import run_gate
 
     report = run_gate("candidate", suites=suites(*MY_TABLES), raise_on_failure=False)
     failed = [(r.dataset, r.protects, r.observed, r.examples[:2]) for r in report.results if not r.success]
@@ -68,7 +68,7 @@ def tampered(marts):
 
 
 def test_a_release_that_does_not_add_up_fails_the_gate(tampered):
-    from expectations.framework import run_gate
+    from expectations.gate import run_gate
 
     report = run_gate(tampered, suites=suites("free_meals"), raise_on_failure=False)
     failed = {r.protects: r.severity for r in report.results if not r.success}
@@ -81,7 +81,7 @@ def test_a_release_that_does_not_add_up_fails_the_gate(tampered):
 
 
 def test_districts_that_do_not_add_up_to_their_region_fail(marts, tampered):
-    from expectations.framework import run_gate
+    from expectations.gate import run_gate
 
     marts.execute(
         "update tampered.free_meals set pupils_served = pupils_served + 100 "

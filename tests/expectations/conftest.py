@@ -10,7 +10,8 @@ import psycopg
 import pytest
 
 from edu_wh.errors import UserError
-from expectations.framework import CheckResult, GateReport, Suite, run_gate
+from expectations.framework import CheckResult, GateReport, Suite
+from expectations.gate import run_gate
 
 
 @pytest.fixture(scope="session")

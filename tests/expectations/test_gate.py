@@ -12,7 +12,7 @@ import pytest
 from cli.samples import SAMPLE_FILES, stage_samples
 from edu_wh.dbt_runner import dbt_command
 from expectations.framework import GateFailed, discover_suites
-from expectations.framework import run_gate as run_full_gate
+from expectations.gate import run_gate as run_full_gate
 from ingest.batches import withdraw_batch
 from ingest.bns_dynamic import SOURCE as BNS
 from ingest.loader import load_file

@@ -156,7 +156,8 @@ class Scenario:
 def run_gate_on_candidate():
     """The real gate, with the suites of the tables the candidate has (other areas' suites need their data)."""
     from edu_wh.warehouse import connect
-    from expectations.framework import discover_suites, run_gate
+    from expectations.framework import discover_suites
+    from expectations.gate import run_gate
 
     with connect("transformer", autocommit=True) as conn:
         tables = {r[0] for r in conn.execute("select tablename from pg_tables where schemaname = 'candidate'")}

@@ -7,7 +7,7 @@ import psycopg
 from edu_wh.config import settings
 from edu_wh.dbt_runner import dbt_command
 from edu_wh.hashes import content_hashes
-from expectations.framework import run_gate
+from expectations.gate import run_gate
 from ingest.batches import withdraw_batch
 from ingest.bns_bulletin import SOURCE as BULLETIN_SOURCE
 from ingest.bns_dynamic import SOURCE as BNS

@@ -29,12 +29,7 @@ typed as (
         units.multiplier as unit_multiplier,
         source.row_label,
         source.language,
-        case
-            when source.block_label is null then 'total'
-            when {{ normalize_name('source.block_label') }} in ('все население', 'барлық халық', 'всего', 'барлығы') then 'total'
-            when {{ normalize_name('source.block_label') }} in ('городское население', 'городская местность', 'қала халқы', 'қалалық жерлер') then 'urban'
-            when {{ normalize_name('source.block_label') }} in ('сельское население', 'сельская местность', 'ауыл халқы', 'ауылдық жерлер') then 'rural'
-        end as population_type,
+        {{ bns_population_type('source.block_label') }} as population_type,
         btrim(source.period_label) as period_label,
         substring(btrim(source.period_label) from '^(\d{4})')::int as period_start_year,
         btrim(source.period_label) ~ '^\d{4}\s*[/\-–]' as is_academic_year,
