@@ -8,9 +8,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 
 import psycopg
 from psycopg import sql
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file, read in 1 MiB blocks (a landed file, a synthetic drop's file, a release file)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def schema_tables(conn: psycopg.Connection, schema: str) -> list[str]:

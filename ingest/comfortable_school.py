@@ -26,6 +26,7 @@ from typing import BinaryIO
 from edu_wh.config import DBT_PROJECT_DIR
 from ingest.base import ParsedItem, ParseReport, RawTable, Rejected, Row, Source, SourceFormatError
 from ingest.excel import Sheet, read_workbook
+from ingest.reference import normalize_name
 
 #: raw column → labels a report may use (the first is what the operator writes)
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -58,7 +59,9 @@ ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})([T ]00:00(:00)?)?$")
 
 
 def normalize(text: str | None) -> str:
-    return re.sub(r"\s+", " ", (text or "").replace("ё", "е").replace("Ё", "Е")).strip().lower()
+    """Labels and headers compared as staging compares them with the seed: the house's name
+    normalisation (``ingest.reference.normalize_name``, the twin of the dbt macro)."""
+    return normalize_name(text or "")
 
 
 STATUSES: dict[str, str] = _labels("status")

@@ -17,7 +17,6 @@ with the reason; any other error as ``failed``. Either way the caller gets the e
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from collections.abc import Callable
@@ -29,6 +28,7 @@ from psycopg import sql
 
 from edu_wh.config import settings
 from edu_wh.events import record_event
+from edu_wh.hashes import file_sha256
 from edu_wh.warehouse import connect
 from ingest.base import CsvChunk, ParseReport, Rejected, Row, Source, SourceFormatError
 
@@ -65,14 +65,6 @@ class LoadResult:
             top = sorted(self.quarantine_reasons.items(), key=lambda kv: -kv[1])[:3]
             text += " (" + "; ".join(f"{n}× {reason}" for reason, n in top) + ")"
         return text
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def is_landing_file(path: Path) -> bool:

@@ -25,7 +25,6 @@ after each publish.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import logging
 import os
@@ -35,6 +34,7 @@ from pathlib import Path
 
 from edu_wh.config import settings
 from edu_wh.errors import UserError
+from edu_wh.hashes import file_sha256 as sha256
 from publication import changes as changes_mod
 from publication import csv_excel, dictionary, exports, readme
 from publication.contract import LANGUAGES, published_models
@@ -48,14 +48,6 @@ DATA_DOCS = "quality/data_docs"
 
 def release_folder(release_id: int) -> Path:
     return settings().releases_dir / f"r{release_id:06d}"
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _iso(value) -> str | None:

@@ -31,6 +31,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from ingest.reference import normalize_name
 from ingest.territory_codes import KATO_PATTERN, SEEDS_DIR
 
 KAZAKH_LETTERS = set("әғқңөұүһіӘҒҚҢӨҰҮҺІ")
@@ -66,8 +67,9 @@ def clean_label(label: str) -> tuple[str, str | None]:
 
 
 def key(name: str) -> str:
-    text = clean_label(name)[0].lower().replace("ё", "е")
-    return re.sub(r"\bг\.\s*", "г.", text).strip(" .,:")
+    """The lookup key of a label: the house's name normalisation (``ingest.reference.normalize_name``,
+    the twin of the dbt macro) of the cleaned, script-folded label, without trailing punctuation."""
+    return normalize_name(clean_label(name)[0]).strip(" .,:")
 
 
 def label_language(label: str) -> str:

@@ -16,13 +16,13 @@ worksheet rows below the header are counted).
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from edu_wh.hashes import file_sha256 as _sha256
 from ingest.loader import SYNTHETIC_MARKER
 
 #: source → "module:function" rendering that source's files from the world
@@ -91,14 +91,6 @@ def count_rows(path: Path, module=None) -> int | None:
         finally:
             wb.close()
     return None
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _remove_previous(out_dir: Path) -> None:
