@@ -52,6 +52,7 @@ class Scaffold:
     registry_line: str = ""
     registry_text: str | None = None  # the new ingest/registry.py, None when it must be edited by hand
     check_texts: str = ""  # entries appended to check_texts.yml
+    notes: list[str] = field(default_factory=list)  # what it could not copy, to do by hand
 
 
 def _camel(name: str) -> str:
@@ -172,6 +173,12 @@ def plan(root: Path, name: str, like: str, what: str | None = None) -> Scaffold:
     staging = root / "dbt_project" / "models" / "staging" / like
     for path in sorted(staging.glob("*")) if staging.is_dir() else []:
         copies[path] = root / "dbt_project" / "models" / "staging" / name / rename(path.name)
+    notes = []
+    if not staging.is_dir():
+        notes.append(
+            f"{like} has no staging folder of its own (dbt_project/models/staging/{like}/): write "
+            f"staging/{name}/_{name}__sources.yml, _{name}__models.yml and stg_{name}__<entity>s.sql by hand"
+        )
     for path in (
         root / "expectations" / "suites" / f"raw_{like}.py",
         root / "tests" / "ingest" / f"test_{like}.py",
@@ -179,7 +186,7 @@ def plan(root: Path, name: str, like: str, what: str | None = None) -> Scaffold:
     ):
         if path.exists():
             copies[path] = path.with_name(rename(path.name))
-    scaffold = Scaffold(name, like)
+    scaffold = Scaffold(name, like, notes=notes)
     for source, target in copies.items():
         if target.exists():
             raise UserError(f"{target.relative_to(root)} exists already", hint="remove it or choose another name")
@@ -233,9 +240,13 @@ def new_source(
         for path in scaffold.files:
             out.print(f"would write {path.relative_to(root)}")
         out.print(f"would add to {REGISTRY}:\n{scaffold.registry_line}")
+        for note in scaffold.notes:
+            out.print(f"[yellow]note:[/yellow] {note}")
         return
     for path in write(root, scaffold):
         out.print(f"wrote {path}")
+    for note in scaffold.notes:
+        out.print(f"[yellow]note:[/yellow] {note}")
     if scaffold.registry_text is None:
         out.print(f"[yellow]add this entry to SOURCES in {REGISTRY} by hand:[/yellow]\n{scaffold.registry_line}")
     out.print(
