@@ -39,7 +39,8 @@ from typing import BinaryIO
 from ingest.base import ParsedItem, ParseReport, RawTable, Rejected, Row, Source, SourceFormatError
 from ingest.bns.cover import Cover, contents_codes, find_cover, table_title
 from ingest.bns.territory import repeated_territory_reason
-from ingest.bns_dynamic import YEAR_LABEL, is_value_text
+from ingest.bns.values import is_value_text
+from ingest.bns_dynamic import YEAR_LABEL
 from ingest.excel import Sheet, column_letter, read_workbook
 from ingest.reference import detect_language, find_unit, normalize_name, resolve_territory
 

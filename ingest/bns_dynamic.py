@@ -27,16 +27,11 @@ from typing import BinaryIO
 from ingest.base import ParsedItem, ParseReport, RawTable, Rejected, Row, Source, SourceFormatError
 from ingest.bns.layout import is_block_heading
 from ingest.bns.territory import repeated_territory_reason
+from ingest.bns.values import is_value_text
 from ingest.excel import Sheet, column_letter, read_workbook
 from ingest.reference import detect_language, find_unit, resolve_territory
 
 YEAR_LABEL = re.compile(r"^\s*(19|20)\d{2}(\s*[/\-–]\s*(\d{2}|\d{4}))?\s*(г\.?|гг\.?|год|ж\.?|жыл)?\s*$")
-NUMBER = re.compile(r"^\s*-?\d[\d\s\u00a0]*([.,]\d+)?\s*$")
-MARKERS = {"-", "–", "—", "…", "...", "х", "x", "Х", "X", "0,0"}
-
-
-def is_value_text(text: str) -> bool:
-    return bool(NUMBER.match(text)) or text.strip() in MARKERS or text.lstrip().startswith("=")
 
 
 def find_header_row(sheet: Sheet) -> tuple[int, list[int]] | None:

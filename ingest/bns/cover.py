@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ingest.bns_dynamic import is_value_text
+from ingest.bns.values import is_value_text
 from ingest.excel import Sheet
 
 TABLE_TITLE = re.compile(r"^\s*(\d{1,2}(?:\.\d{1,2})+)\.?\s+(\S.*?)\s*$", re.S)

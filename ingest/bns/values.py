@@ -69,6 +69,18 @@ def looks_numeric(text: str | None) -> bool:
     return parse_value(text) is not None
 
 
+#: the cells of the dynamic tables and bulletins, which load as text and are read by staging's
+#: ``bns_value`` / ``bns_value_status`` macros: what those read (tests/expectations/test_helpers.py
+#: checks both sides on the same texts). The generic reader parses more itself (:func:`parse_value`).
+CELL_NUMBER = re.compile(r"^\s*-?\d[\d\s\u00a0]*([.,]\d+)?\s*$")
+CELL_MARKERS = {"-", "–", "—", "…", "...", "х", "x", "Х", "X", "0,0"}
+
+
+def is_value_text(text: str) -> bool:
+    """A number, a BNS marker or a formula as staging reads it; anything else is quarantined."""
+    return bool(CELL_NUMBER.match(text)) or text.strip() in CELL_MARKERS or text.lstrip().startswith("=")
+
+
 #: (pattern, unit code, multiplier): for unit texts the seed does not list
 UNIT_PATTERNS = (
     (r"тыс\.?\s*тонн|мың тонна|thousand tons", "tonnes", 1000),

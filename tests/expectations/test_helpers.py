@@ -11,6 +11,7 @@ from expectations.helpers import bns_status_sql, bns_value_sql, normalize_name_s
 from expectations.suites.raw_bns_dynamic import population_sql
 from expectations.suites.raw_comfortable_school import date_sql
 from expectations.suites.raw_press import normalize_quote_sql
+from ingest.bns.values import is_value_text
 
 MACROS = DBT_PROJECT_DIR / "macros"
 SAMPLES = [
@@ -79,3 +80,16 @@ def test_the_gate_applies_each_rule_through_the_function_dbt_renders_from_its_ma
             assert gate_side == f"reference.{rule}(x_)", "the gate keeps no SQL copy of a dbt rule"
             # Then they agree on every sample
             assert _answers(conn, gate_side, readable) == _answers(conn, macro(path, name, "x_"), readable), rule
+
+
+def test_the_bns_parsers_accept_exactly_the_cells_staging_reads(seeded):
+    # Given the texts a BNS dynamic table or bulletin cell may hold
+    with psycopg.connect(seeded, autocommit=True) as conn:
+        for text in (s for s in SAMPLES if s is not None):
+            # When staging's rules read it (a marker or formula has a status, a number a value)
+            status, value = conn.execute(
+                "select reference.bns_value_status(%s::text), reference.bns_value(%s::text)", (text, text)
+            ).fetchone()
+            readable = status in ("none", "missing", "confidential", "negligible", "formula") or value is not None
+            # Then the parsers load it exactly when staging can read it (and quarantine it otherwise)
+            assert is_value_text(text) == readable, text
