@@ -83,3 +83,17 @@ def test_the_block_headings_are_the_ones_staging_maps():
     quoted = set(re.findall(r"'([^']+)'", staging.split("as population_type")[0].split("case", 1)[1]))
     labels = {label for group in BLOCKS.values() for label in group}
     assert labels == quoted - {"total", "urban", "rural", "source.block_label"}
+
+
+def test_the_press_claim_rule_is_the_function_dbt_renders_not_a_copy():
+    from expectations.helpers import press_claim_matches_sql
+
+    gate_side = press_claim_matches_sql("numbers", "registry")
+    assert gate_side.startswith("reference.press_claim_matches(numbers.document_file, numbers.block_kind, ")
+    assert "strpos" not in gate_side and "normalize" not in gate_side
+    # the macro file holds the rule once; stg_press__claims and the candidate claims apply it by name
+    text = (MACROS / "press_claims.sql").read_text(encoding="utf-8")
+    assert text.count("strpos(") == 1
+    for model in ("staging/press/stg_press__claims.sql", "intermediate/press/int_claim_candidates_proposed.sql"):
+        sql = (DBT_PROJECT_DIR / "models" / model).read_text(encoding="utf-8")
+        assert "press_claim_matches(" in sql and "strpos(" not in sql, model
