@@ -288,9 +288,9 @@ def demo() -> None:
 def register_commands(target: typer.Typer) -> None:
     """The commands of other areas, registered explicitly: each module in cli/commands/ has its own
     ``app`` (a Typer) whose commands and groups are added here. Adding a module means adding it here."""
-    from cli.commands import airflow, batches, new_source, publishers, release, synth
+    from cli.commands import airflow, batches, claims, new_source, publishers, release, synth
 
-    for module in (airflow, batches, new_source, publishers, release, synth):
+    for module in (airflow, batches, claims, new_source, publishers, release, synth):
         target.registered_commands.extend(module.app.registered_commands)
         target.registered_groups.extend(module.app.registered_groups)
 

@@ -108,6 +108,15 @@ def bns_status_sql(text: str) -> str:
     return rule_sql("bns_value_status", text)
 
 
+def press_claim_matches_sql(numbers: str, registry: str) -> str:
+    """The ``press_claim_rule`` macro (macros/press_claims.sql): does the registry row ``registry`` name
+    the raw press number ``numbers``? Its value is the raw text, read as a number when it is one."""
+    value = f"case when {numbers}.value_text ~ '^-?\\d+(\\.\\d+)?$' then {numbers}.value_text::numeric end"
+    args = [f"{numbers}.document_file", f"{numbers}.block_kind", f"{numbers}.sentence", value, f"{numbers}.unit"]
+    args += [f"{registry}.source_document", f"{registry}.quote", f"{registry}.value", f"{registry}.unit"]
+    return rule_sql("press_claim_matches", ", ".join(args))
+
+
 def sql_text(value: str) -> str:
     """A Python string as a SQL literal inside a check's query (quotes and braces escaped)."""
     return "'" + str(value).replace("'", "''").replace("{", "{{").replace("}", "}}") + "'"

@@ -16,11 +16,12 @@ Every number in every block is extracted (:mod:`ingest.press_numbers`) and kept,
 number, with its sentence, phrase, value in the base unit, unit, qualifier and character offsets
 (code points in the decoded text, line ends normalised to ``\\n``). Only ``body`` numbers can
 become claims: the reviewed registry ``seeds/press_claims_registry.csv`` says which body number is
-which figure (matched by document, a quote from the sentence and the exact value; see
-:func:`claim_matches`, whose SQL twin is ``stg_press__claims``). The load notes say which
-registry claims were found in the article, which body numbers have no registry entry, and how
-many numbers sat in site noise; staging lists the unregistered ones
-(``stg_press__unregistered_numbers``), nothing is dropped.
+which figure (matched by document, a quote from the sentence and the exact value). That matching is
+one rule in the warehouse (``macros/press_claims.sql``, applied by ``stg_press__claims``, the gate
+and :func:`claim_matches`, which asks the warehouse). The load notes list the body's quantities and
+how many numbers sat in site noise; staging lists the unregistered ones
+(``stg_press__unregistered_numbers``) and proposes candidate claims from them
+(``int_claim_candidates_proposed``); nothing is dropped.
 
 Refused as a whole: an empty file, an HTML page, a binary or UTF-16 file, text that is neither
 UTF-8 nor Cyrillic Windows-1251, a UTF-8 file cut inside a character, an article without numbers.
@@ -31,10 +32,10 @@ from __future__ import annotations
 import csv
 import functools
 import hashlib
+import json
 import re
 from collections import Counter
-from collections.abc import Iterator
-from decimal import Decimal, InvalidOperation
+from collections.abc import Iterable, Iterator
 from typing import BinaryIO
 
 from ingest.base import ParsedItem, ParseReport, RawTable, Row, Source, SourceFormatError
@@ -72,25 +73,35 @@ ABBREVIATIONS = {
 BODY = "body"
 
 
-def normalize_quote(text: str) -> str:
-    """Whitespace (also non-breaking) collapsed; case kept: a quote is a verbatim fragment."""
-    return re.sub(r"[\s\u00a0\u202f]+", " ", text or "").strip()
+def claim_matches(conn, claims: Iterable[dict], mentions: list[dict]) -> set[tuple[str, int]]:
+    """(claim_id, index in ``mentions``) of every registry claim that names an extracted number.
 
-
-def claim_matches(claim: dict, mention: dict) -> bool:
-    """Does a registry claim name this extracted number? Same document, a body number, the quote
-    inside its sentence, the exact value, and the same unit (or a number whose unit the extractor
-    could not tell). The SQL twin is in ``stg_press__claims``."""
-    if mention["document_file"] != claim["source_document"] or mention["block_kind"] != BODY:
-        return False
-    if normalize_quote(claim["quote"]) not in normalize_quote(mention["sentence"]):
-        return False
-    try:
-        if Decimal(mention["value_text"]) != Decimal(claim["value"]):
-            return False
-    except InvalidOperation:
-        return False
-    return mention["unit"] is None or mention["unit"] == claim["unit"]
+    The rule is the warehouse's, not a copy: ``reference.press_claim_matches``, the SQL function dbt
+    renders from ``macros/press_claims.sql`` (the rule ``stg_press__claims``, the candidate claims and
+    the gate apply). ``conn`` is a connection to a warehouse where dbt ran once (it creates the
+    function); a claim is a registry row, a mention a parsed raw row (``value_text`` as parsed)."""
+    query = """
+        select claims.claim_id, mentions.idx
+        from jsonb_to_recordset(%s::jsonb) as claims (
+            claim_id text, source_document text, quote text, value numeric, unit text
+        )
+        cross join jsonb_to_recordset(%s::jsonb) as mentions (
+            idx int, document_file text, block_kind text, sentence text, value_text text, unit text
+        )
+        where reference.press_claim_matches(
+            mentions.document_file, mentions.block_kind, mentions.sentence,
+            case when mentions.value_text ~ '^-?\\d+(\\.\\d+)?$' then mentions.value_text::numeric end,
+            mentions.unit, claims.source_document, claims.quote, claims.value, claims.unit
+        )
+    """
+    keys = ("claim_id", "source_document", "quote", "value", "unit")
+    claim_rows = [{k: c.get(k) for k in keys} for c in claims]
+    mention_rows = [
+        {"idx": i, **{k: m.get(k) for k in ("document_file", "block_kind", "sentence", "value_text", "unit")}}
+        for i, m in enumerate(mentions)
+    ]
+    rows = conn.execute(query, (json.dumps(claim_rows, default=str), json.dumps(mention_rows))).fetchall()
+    return {(claim_id, idx) for claim_id, idx in rows}
 
 
 @functools.cache
@@ -276,30 +287,21 @@ class PressArticles(Source):
             f"{language} article, {encoding}, {len(text):,} characters, {len(rows)} numbers"
             + (f"; {masked} URLs/e-mails/phone numbers/timestamps skipped" if masked else "")
         )
-        report.notes.extend(self._registry_notes(filename, mentions))
+        report.notes.extend(self._number_notes(mentions))
         yield from rows
 
     @staticmethod
-    def _registry_notes(filename: str, mentions: list[dict]) -> list[str]:
-        claims = [c for c in load_registry() if c["source_document"] == filename]
+    def _number_notes(mentions: list[dict]) -> list[str]:
+        """How many numbers are in the body and how many in site noise. Which body numbers are claims is
+        the warehouse's to say (``stg_press__claims``, ``int_claim_candidates_proposed``, the gate)."""
+        body = [m for m in mentions if m["block_kind"] == BODY]
+        quantities = [m for m in body if m["number_kind"] == "quantity"]
         notes = []
-        covered: set[int] = set()
-        missing = []
-        for claim in claims:
-            hits = [i for i, m in enumerate(mentions) if claim_matches(claim, m)]
-            covered.update(hits)
-            if not hits:
-                missing.append(f"{claim['claim_id']} ({claim['value']} {claim['unit']}: {claim['quote']!r})")
-        notes.append(f"registry: {len(claims) - len(missing)} of {len(claims)} claims found")
-        if missing:
-            notes.append("registry claims NOT found in this text: " + "; ".join(missing))
-        unregistered = [m for i, m in enumerate(mentions) if m["block_kind"] == BODY and i not in covered]
-        quantities = [m for m in unregistered if m["number_kind"] == "quantity"]
         if quantities:
             shown = ", ".join(repr(m["phrase"]) for m in quantities[:8])
             more = f" and {len(quantities) - 8} more" if len(quantities) > 8 else ""
-            notes.append(f"{len(quantities)} body numbers have no registry entry: {shown}{more}")
-        calendar = len(unregistered) - len(quantities)
+            notes.append(f"{len(quantities)} quantities in the body: {shown}{more}")
+        calendar = len(body) - len(quantities)
         if calendar:
             notes.append(f"{calendar} years/dates in the body (not claims)")
         noise = Counter(m["block_kind"] for m in mentions if m["block_kind"] != BODY)

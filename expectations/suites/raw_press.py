@@ -12,6 +12,7 @@ from expectations.framework import Check, GateContext, Suite
 from expectations.helpers import (
     WHERE,
     allowed_values_check,
+    press_claim_matches_sql,
     required_columns_check,
     rows_check,
     rule_sql,
@@ -114,10 +115,7 @@ inner join documents on registry.source_document = documents.document_file
 where not exists (
     select 1 from batch_rows as numbers
     where numbers._batch_id = documents._batch_id
-      and numbers.block_kind = 'body'
-      and strpos({normalize_quote_sql("numbers.sentence")}, {normalize_quote_sql("registry.quote")}) > 0
-      and case when numbers.value_text ~ {NUMERIC} then numbers.value_text::numeric = registry.value end
-      and (numbers.unit is null or numbers.unit = registry.unit)
+      and {press_claim_matches_sql("numbers", "registry")}
 )
 """,
                 protects="every claim of the reviewed registry is found in the article it names (same quote, value "

@@ -9,7 +9,8 @@ Sections: headline figures; measures by territory and year (every published tabl
 ``kato_code`` and a year column); charts (:mod:`publication.portal.charts`); tables with download
 links and a preview; the gate's quality report; provenance of each headline figure (its source
 reference and the press claims about it, from ``published.claims`` when the release has it);
-changes since the previous release.
+changes since the previous release; every press claim against its official figure, with the
+warehouse's verdict (:mod:`publication.portal.claims_view`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from expectations import check_texts
 from publication import codes
 from publication.contract import LANGUAGES, PERCENT_UNITS, RATIO_UNITS, ColumnSpec
 from publication.portal.charts import ALMATY, YEAR_COLUMNS, ChartSpec, Territories, _filter_rows, _first, build_charts
+from publication.portal.claims_view import claims_view
 from publication.portal.i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, ui_strings
 from publication.snapshot import ReleaseSnapshot
 
@@ -274,6 +276,7 @@ def page_data(snapshot: ReleaseSnapshot, *, files: dict, downloads: list[dict], 
         },
         "headlines": headlines,
         "claims_present": claims_present,
+        "claims_view": claims_view(snapshot, territories.name),
         "measures": build_measures(snapshot, territories),
         "charts": build_charts(snapshot),
         "tables": build_tables(snapshot, files),

@@ -39,6 +39,32 @@ UI: dict[str, tuple[str, str, str]] = {
     "nav_quality": ("Сапа есебі", "Отчёт о качестве", "Quality report"),
     "nav_provenance": ("Дереккөздер мен мәлімдемелер", "Источники и заявления", "Sources and claims"),
     "nav_changes": ("Өзгерістер", "Изменения", "Changes"),
+    "nav_claims": (
+        "Мәлімдемелер және ресми мәндер",
+        "Заявления и официальные значения",
+        "Claims vs official figures",
+    ),
+    "claims_view_intro": (
+        "Баспасөздегі әр мәлімдеме сол аумақ, кезең және негіз бойынша ресми мәнмен қатар. Қорытындыны "
+        "және айырмашылықты қойма бір ережемен шығарады; бұл бет оларды тек көрсетеді.",
+        "Каждое заявление прессы рядом с официальным значением по той же территории, периоду и основе. "
+        "Вердикт и разницу определяет хранилище по одному правилу; эта страница их только показывает.",
+        "Every press claim next to the official figure for the same territory, period and basis. The verdict "
+        "and the difference are the warehouse's, by one rule; this page only shows them.",
+    ),
+    "col_quote": ("Дәйексөз", "Цитата", "Quote"),
+    "col_article": ("Мақала", "Статья", "Article"),
+    "col_date": ("Күні", "Дата", "Date"),
+    "col_where_when": ("Аумақ, кезең", "Территория, период", "Territory, period"),
+    "col_official": ("Ресми мән", "Официальное значение", "Official figure"),
+    "col_verdict": ("Қорытынды", "Вердикт", "Verdict"),
+    "col_difference": ("Айырмашылық", "Разница", "Difference"),
+    "official_period": ("кезеңі", "период", "period"),
+    "basis_claimed_official": (
+        "мәлімдемеде: {claimed}; ресми мәнде: {official}",
+        "в заявлении: {claimed}; в официальном значении: {official}",
+        "claimed: {claimed}; official: {official}",
+    ),
     "territory": ("Аумақ", "Территория", "Territory"),
     "year": ("Жыл", "Год", "Year"),
     "no_headlines": (

@@ -150,6 +150,36 @@ def test_every_table_says_where_its_rows_come_from_and_whether_they_are_syntheti
     assert not one(marts, "select bool_or(is_synthetic) from candidate.school_counts")
 
 
+def test_every_scorecard_figure_carries_its_own_source_and_synthetic_flag(marts):
+    groups = ["schools", "bns_schools", "budget", "free_meals", "transport", "comfortable_school"]
+    flags = ", ".join(f"{g}_source_name, {g}_is_synthetic" for g in groups)
+    rows = marts.execute(f"select kato_code, year, territory_basis, source_name, is_synthetic, {flags} "
+                         "from candidate.scorecard").fetchall()  # fmt: skip
+    assert rows
+    generator = "synthetic generator (edu-wh synth)"
+    for row in rows:
+        key, source_name, is_synthetic, per_figure = row[:3], row[3], row[4], row[5:]
+        pairs = list(zip(per_figure[0::2], per_figure[1::2]))
+        # a synthetic figure is named after the generator, never after a publisher; a real one after its publisher
+        for name, synthetic in pairs:
+            assert (name is None) == (synthetic is None), key
+            if synthetic:
+                assert name == generator, key
+            elif synthetic is False:
+                assert name != generator, key
+        # the row is synthetic when one of its figures is, and its source lists the figures' sources
+        assert is_synthetic == any(synthetic for _, synthetic in pairs), key
+        assert source_name == "; ".join(name for name, _ in pairs if name is not None), key
+    # the real BNS count beside the generated NEDB figures of the same row: each says what it is
+    oblast_2022 = one(
+        marts,
+        "select array[bns_schools_source_name, schools_source_name, bns_schools_is_synthetic::text, "
+        "schools_is_synthetic::text] from candidate.scorecard where kato_code = '190000000' and year = 2022 "
+        "and territory_basis = 'as_published'",
+    )
+    assert oblast_2022 == ["BNS dynamic table", generator, "false", "true"]
+
+
 # --- claims -----------------------------------------------------------------------------------------
 
 #: the claims the generator's world has a figure for: before issue 13 they were all "confirmed", by

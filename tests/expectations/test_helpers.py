@@ -93,3 +93,17 @@ def test_the_bns_parsers_accept_exactly_the_cells_staging_reads(seeded):
             readable = status in ("none", "missing", "confidential", "negligible", "formula") or value is not None
             # Then the parsers load it exactly when staging can read it (and quarantine it otherwise)
             assert is_value_text(text) == readable, text
+
+
+def test_the_press_claim_rule_is_the_function_dbt_renders_not_a_copy():
+    from expectations.helpers import press_claim_matches_sql
+
+    gate_side = press_claim_matches_sql("numbers", "registry")
+    assert gate_side.startswith("reference.press_claim_matches(numbers.document_file, numbers.block_kind, ")
+    assert "strpos" not in gate_side and "normalize" not in gate_side
+    # the macro file holds the rule once; stg_press__claims and the candidate claims apply it by name
+    text = (MACROS / "press_claims.sql").read_text(encoding="utf-8")
+    assert text.count("strpos(") == 1
+    for model in ("staging/press/stg_press__claims.sql", "intermediate/press/int_claim_candidates_proposed.sql"):
+        sql = (DBT_PROJECT_DIR / "models" / model).read_text(encoding="utf-8")
+        assert "press_claim_matches(" in sql and "strpos(" not in sql, model

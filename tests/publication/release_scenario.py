@@ -164,13 +164,13 @@ def run_gate_on_candidate():
     return run_gate("candidate", suites=[s for s in discover_suites("published") if s.table in tables])
 
 
-def build_and_publish(url: str, statements: list[str] = (), params: dict | None = None):
+def build_and_publish(url: str, statements: list[str] = (), params: dict | None = None, build=BUILD_PUBLISHED):
     from edu_wh.dbt_runner import dbt_command
     from orchestration.tasks import drop_candidate
     from publication.swap import publish
 
     drop_candidate()
-    dbt_command(BUILD_PUBLISHED)
+    dbt_command(list(build))
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("set role edu_wh_transformer")  # as dbt would: the swap must be able to lock them
         for statement in statements:

@@ -42,7 +42,9 @@ final as (
         claims.official_indicator_code::text as official_indicator_code,
         claims.comparison_basis::text as comparison_basis,
         claims.claimed_basis::text as claimed_basis,
-        claims.official_basis::text as official_basis
+        claims.official_basis::text as official_basis,
+        claims.article_title::text as article_title,
+        claims.article_url::text as article_url
     from claims
 
 )

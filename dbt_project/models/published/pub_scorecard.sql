@@ -44,7 +44,19 @@ final as (
         scorecard.overloaded_schools::integer as overloaded_schools,
         scorecard.source_name::text as source_name,
         scorecard.source_reference::text as source_reference,
-        scorecard.is_synthetic::boolean as is_synthetic
+        scorecard.is_synthetic::boolean as is_synthetic,
+        scorecard.schools_source_name::text as schools_source_name,
+        scorecard.schools_is_synthetic::boolean as schools_is_synthetic,
+        scorecard.bns_schools_source_name::text as bns_schools_source_name,
+        scorecard.bns_schools_is_synthetic::boolean as bns_schools_is_synthetic,
+        scorecard.budget_source_name::text as budget_source_name,
+        scorecard.budget_is_synthetic::boolean as budget_is_synthetic,
+        scorecard.free_meals_source_name::text as free_meals_source_name,
+        scorecard.free_meals_is_synthetic::boolean as free_meals_is_synthetic,
+        scorecard.transport_source_name::text as transport_source_name,
+        scorecard.transport_is_synthetic::boolean as transport_is_synthetic,
+        scorecard.comfortable_school_source_name::text as comfortable_school_source_name,
+        scorecard.comfortable_school_is_synthetic::boolean as comfortable_school_is_synthetic
     from scorecard
     {{ territory_version_join(
         'territories', 'scorecard.kato_code', basis_date('scorecard.territory_basis', 'make_date(scorecard.year, 12, 31)')

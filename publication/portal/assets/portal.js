@@ -127,7 +127,7 @@
       langs.appendChild(b);
     });
     var nav = clear("section-nav");
-    ["headlines", "measures", "charts", "tables", "quality", "provenance", "changes"].forEach(function (id) {
+    ["headlines", "measures", "charts", "tables", "quality", "claims", "provenance", "changes"].forEach(function (id) {
       nav.appendChild(el("a", { href: "#" + id, text: t("nav_" + id) }));
     });
     var banner = document.getElementById("synthetic-banner");
@@ -370,6 +370,62 @@
     });
   }
 
+  /* --- claims vs official figures: published.claims as the warehouse decided (never recomputed) --- */
+  function figureCell(f, extra) {
+    var td = el("td", { cls: "figure" });
+    if (extra) td.appendChild(el("div", { cls: "muted small", text: extra }));
+    td.appendChild(el("div", { cls: "figure-shown", title: t("exact_value") + ": " + f.exact, text: f.shown }));
+    if (f.exact !== f.shown) td.appendChild(el("div", { cls: "figure-exact muted small", text: f.exact }));
+    return td;
+  }
+
+  function claimDate(c) {
+    if (!c.published_date) return "—";
+    var cut = { year: 4, month: 7 }[c.published_date_precision] || 10;
+    return c.published_date.slice(0, cut);
+  }
+
+  function renderClaims() {
+    var box = clear("claims-body");
+    var view = DATA.claims_view || { present: false, rows: [] };
+    if (!view.present) { box.appendChild(el("p", { cls: "muted", text: t("claims_not_in_release") })); return; }
+    box.appendChild(el("p", { cls: "muted small", text: t("claims_view_intro") }));
+    var table = el("table", { cls: "data claims-table", id: "claims-table" });
+    var head = el("tr", {});
+    ["col_quote", "col_article", "col_date", "col_where_when", "claimed", "col_official", "basis", "col_verdict", "col_difference"]
+      .forEach(function (k) { head.appendChild(el("th", { text: t(k) })); });
+    table.appendChild(el("thead", {}, head));
+    var body = el("tbody", {});
+    view.rows.forEach(function (c) {
+      var x = c[lang];
+      var article = el("td", {},
+        c.url ? el("a", { href: c.url, rel: "noopener noreferrer", target: "_blank", text: c.title || c.document })
+              : el("div", { text: c.title || "" }),
+        c.publisher ? el("div", { cls: "muted small", text: c.publisher }) : null,
+        el("code", { cls: "small", text: c.document || "" }));
+      var official = figureCell(x.official, null);
+      official.appendChild(el("div", { cls: "muted small", text: [x.official_source, c.official_period ? t("official_period") + " " + c.official_period : null, c.official_as_of_date].filter(Boolean).join(" · ") }));
+      if (c.official_is_synthetic) official.appendChild(el("span", { cls: "badge synthetic", text: t("synthetic") }));
+      if (c.official_reference) official.appendChild(el("code", { cls: "reference small", text: c.official_reference }));
+      var basis = el("td", { text: x.comparison_basis || "—" });
+      if (x.claimed_basis || x.official_basis) basis.appendChild(el("div", { cls: "muted small", text: t("basis_claimed_official", { claimed: x.claimed_basis || "—", official: x.official_basis || "—" }) }));
+      var difference = figureCell(x.difference, null);
+      if (x.difference_percent) difference.appendChild(el("div", { cls: "small", text: x.difference_percent }));
+      body.appendChild(el("tr", { "data-claim-id": c.claim_id, "data-status": c.status },
+        el("td", {}, el("q", { text: c.quote || "" }), el("div", {}, el("code", { cls: "small", text: c.claim_id }))),
+        article,
+        el("td", { text: claimDate(c) }),
+        el("td", { text: [L(c.territory), c.period].filter(Boolean).join(" · ") }),
+        figureCell(x.claimed, x.qualifier),
+        official,
+        basis,
+        el("td", {}, el("span", { cls: "badge verdict " + c.status, "data-status": c.status, text: x.verdict })),
+        difference));
+    });
+    table.appendChild(body);
+    box.appendChild(el("div", { cls: "scroll" }, table));
+  }
+
   /* --- changes ------------------------------------------------------------------------------- */
   function renderChanges() {
     var box = clear("changes-body");
@@ -419,7 +475,7 @@
 
   function render() {
     renderHeader(); renderHeadlines(); renderMeasures(); renderCharts(); renderTables();
-    renderQuality(); renderProvenance(); renderChanges(); renderFooter();
+    renderQuality(); renderClaims(); renderProvenance(); renderChanges(); renderFooter();
   }
 
   function setLanguage(code) {

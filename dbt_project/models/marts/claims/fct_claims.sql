@@ -16,6 +16,12 @@ indicators as (
 
 ),
 
+documents as (
+
+    select * from {{ ref('press_documents') }}
+
+),
+
 measured as (
 
     select
@@ -71,10 +77,14 @@ final as (
         measured.official_indicator_code,
         measured.comparison_basis,
         measured.claimed_basis,
-        measured.official_basis
+        measured.official_basis,
+        documents.title as article_title,
+        documents.url as article_url
     from measured
     left join indicators
         on measured.indicator_code = indicators.indicator_code
+    left join documents
+        on measured.source_document = documents.document_file
 
 )
 

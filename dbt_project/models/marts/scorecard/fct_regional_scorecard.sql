@@ -1,7 +1,9 @@
 {#- Headline measures of each region by calendar year, as published and in current borders: schools
     and pupils (NEDB, academic year linked to the calendar year), the education budget and budget
     per pupil, free meal coverage, transport cost per pupil, Comfortable School places finished
-    (cumulative) against the target, place deficit and three-shift schools. -#}
+    (cumulative) against the target, place deficit and three-shift schools. Each group of figures
+    carries its own source name and synthetic flag (a synthetic figure is named after the generator,
+    never a publisher); the row's source_name lists them and is_synthetic says whether any is. -#}
 with capacity as (
 
     select * from {{ ref('fct_school_capacity') }}
@@ -59,7 +61,8 @@ budget_totals as (
         sum(plan_kzt) as plan_kzt,
         sum(executed_kzt) as executed_kzt,
         bool_and(is_year_complete) as is_year_complete,
-        bool_or(is_synthetic) as is_synthetic
+        bool_or(is_synthetic) as is_synthetic,
+        min(source_name) as source_name
     from budget
     group by kato_code, year, territory_basis
 
@@ -116,18 +119,22 @@ final as (
         capacity.place_deficit,
         capacity.three_shift_schools,
         capacity.overloaded_schools,
-        concat_ws(
-            '; ',
-            case when capacity.kato_code is not null then 'NEDB school extract' end,
-            case when budget_totals.kato_code is not null then 'Open budgets execution report' end,
-            case when comfortable_school.kato_code is not null then 'Comfortable School status reports' end,
-            case when school_counts.kato_code is not null then 'BNS dynamic table' end
-        ) as source_name,
+        figures.source_name,
         'regional facts: fct_school_capacity, fct_free_meals, fct_pupil_transport, fct_education_budget, '
         || 'fct_comfortable_school_progress, fct_school_counts' as source_reference,
-        coalesce(capacity.is_synthetic, false)
-        or coalesce(budget_totals.is_synthetic, false)
-        or coalesce(comfortable_school.is_synthetic, false) as is_synthetic
+        figures.is_synthetic,
+        figures.schools_source_name,
+        figures.schools_is_synthetic,
+        figures.bns_schools_source_name,
+        figures.bns_schools_is_synthetic,
+        figures.budget_source_name,
+        figures.budget_is_synthetic,
+        figures.free_meals_source_name,
+        figures.free_meals_is_synthetic,
+        figures.transport_source_name,
+        figures.transport_is_synthetic,
+        figures.comfortable_school_source_name,
+        figures.comfortable_school_is_synthetic
     from spine
     left join academic_years
         on spine.year = academic_years.calendar_year
@@ -161,6 +168,42 @@ final as (
             spine.kato_code = school_counts.kato_code
             and academic_years.academic_year = school_counts.academic_year
             and spine.territory_basis = school_counts.territory_basis
+    cross join lateral (
+        select
+            per_figure.*,
+            array_to_string(
+                array_remove(array[
+                    per_figure.schools_source_name, per_figure.bns_schools_source_name,
+                    per_figure.budget_source_name, per_figure.free_meals_source_name,
+                    per_figure.transport_source_name, per_figure.comfortable_school_source_name
+                ], null),
+                '; '
+            ) as source_name,
+            coalesce(per_figure.schools_is_synthetic, false)
+            or coalesce(per_figure.bns_schools_is_synthetic, false)
+            or coalesce(per_figure.budget_is_synthetic, false)
+            or coalesce(per_figure.free_meals_is_synthetic, false)
+            or coalesce(per_figure.transport_is_synthetic, false)
+            or coalesce(per_figure.comfortable_school_is_synthetic, false) as is_synthetic
+        from (
+            select
+                {{ provenance_name('capacity.source_name', 'capacity.is_synthetic') }} as schools_source_name,
+                capacity.is_synthetic as schools_is_synthetic,
+                {{ provenance_name('school_counts.source_name', 'school_counts.is_synthetic') }}
+                    as bns_schools_source_name,
+                school_counts.is_synthetic as bns_schools_is_synthetic,
+                {{ provenance_name('budget_totals.source_name', 'budget_totals.is_synthetic') }}
+                    as budget_source_name,
+                budget_totals.is_synthetic as budget_is_synthetic,
+                {{ provenance_name('free_meals.source_name', 'free_meals.is_synthetic') }} as free_meals_source_name,
+                free_meals.is_synthetic as free_meals_is_synthetic,
+                {{ provenance_name('transport.source_name', 'transport.is_synthetic') }} as transport_source_name,
+                transport.is_synthetic as transport_is_synthetic,
+                {{ provenance_name('comfortable_school.source_name', 'comfortable_school.is_synthetic') }}
+                    as comfortable_school_source_name,
+                comfortable_school.is_synthetic as comfortable_school_is_synthetic
+        ) as per_figure
+    ) as figures
 
 )
 
