@@ -254,7 +254,13 @@ def render_language(report: GateReport, lang: str) -> list[str]:
 
 def render_markdown(report: GateReport, languages: tuple[str, ...] = LANGS) -> str:
     """The report in ``languages`` (default Kazakh, Russian, English), one after the other."""
-    lines = [" · ".join(f"[{LANGUAGE_NAMES[lang]}](#{lang})" for lang in languages), ""]
+    title = " / ".join(T[lang]["title"].split(" №")[0].split(" #")[0] for lang in languages)
+    lines = [
+        f"# {title} #{report.gate_run_id}",
+        "",
+        " · ".join(f"[{LANGUAGE_NAMES[lang]}](#{lang})" for lang in languages),
+        "",
+    ]
     for lang in languages:
         lines += render_language(report, lang)
     return "\n".join(lines).rstrip("\n") + "\n"
