@@ -47,7 +47,8 @@ def _templates() -> list[tuple[re.Pattern, dict[str, str]]]:
 
 def text(english: str, lang: str) -> str:
     """``english`` in ``lang``; the English text itself when no translation exists. A template's
-    placeholders are filled with the matched text, itself translated when the catalogue has it."""
+    placeholders are filled with the matched text, itself translated when the catalogue has it (column
+    and table names are quoted as code)."""
     if lang == "en" or not english:
         return english
     key = _key(english)
@@ -57,8 +58,20 @@ def text(english: str, lang: str) -> str:
     for pattern, translated in _templates():
         m = pattern.match(key)
         if m and translated.get(lang):
-            return translated[lang].format(**{k: text(v, lang) for k, v in m.groupdict().items()})
+            return translated[lang].format(**{k: _value(v, lang) for k, v in m.groupdict().items()})
     return english
+
+
+_IDENTIFIERS = re.compile(r"^[a-z][a-z0-9_]*(?:(?:, | × )[a-z][a-z0-9_]*)*$")
+
+
+def _value(value: str, lang: str) -> str:
+    """A template's value in ``lang``: translated when the catalogue has it; column, table and model
+    names (``kato_code × year``) are names, quoted as code for a Kazakh or Russian reader."""
+    translated = text(value, lang)
+    if translated == value and _IDENTIFIERS.match(value):
+        return re.sub(r"[a-z][a-z0-9_]*", lambda m: f"`{m.group(0)}`", value)
+    return translated
 
 
 def texts(english: str) -> dict[str, str]:

@@ -161,6 +161,22 @@ def _fmt(value) -> str:
     return str(value)
 
 
+def _value(value) -> str:
+    """A value of the data in an example: a number as every reader reads it, text quoted as written."""
+    if value is None or isinstance(value, int | float) and not isinstance(value, bool):
+        return _fmt(value)
+    return "`" + str(value).replace("`", "'").replace("|", "\\|") + "`"
+
+
+def _names(columns: list[str]) -> str:
+    return ", ".join(f"`{c}`" for c in columns) or "—"
+
+
+def _key(row: dict) -> str:
+    """The grain of an example row, quoted as written (it is data, not text to translate)."""
+    return "`" + ", ".join(f"{k}={v}" for k, v in row.items()).replace("`", "'") + "`"
+
+
 def summary_line(changes: dict) -> str:
     """One line on what the release is compared with, in Kazakh, Russian and English."""
     prev = changes.get("previous_release_id")
@@ -271,23 +287,22 @@ def render_markdown(changes: dict) -> str:
     for t in details:
         lines += [f"### `{t['table']}`", ""]
         if t.get("columns_added") or t.get("columns_removed"):
-            lines.append(
-                f"- бағандар қосылды / столбцы добавлены / columns added: {', '.join(t['columns_added']) or '—'}; "
-                f"жойылды / удалены / removed: {', '.join(t['columns_removed']) or '—'}"
-            )
+            lines += [
+                f"- бағандар қосылды / столбцы добавлены / columns added: {_names(t['columns_added'])}",
+                f"- бағандар жойылды / столбцы удалены / columns removed: {_names(t['columns_removed'])}",
+            ]
         if t.get("changed_columns"):
             lines.append(
                 "- өзгерген мәндер / изменённые значения / changed values: "
                 + ", ".join(f"`{c}` {_fmt(n)}" for c, n in t["changed_columns"].items())
             )
         for ex in t.get("examples_changed", []):
-            key = ", ".join(f"{k}={v}" for k, v in ex["key"].items())
-            what = "; ".join(f"`{c}` {_fmt(d['before'])} → {_fmt(d['after'])}" for c, d in ex["changes"].items())
-            lines.append(f"- ~ {key}: {what}")
+            what = "; ".join(f"`{c}` {_value(d['before'])} → {_value(d['after'])}" for c, d in ex["changes"].items())
+            lines.append(f"- ~ {_key(ex['key'])}: {what}")
         for ex in t.get("examples_added", []):
-            lines.append("- + " + ", ".join(f"{k}={v}" for k, v in ex.items()))
+            lines.append("- + " + _key(ex))
         for ex in t.get("examples_removed", []):
-            lines.append("- − " + ", ".join(f"{k}={v}" for k, v in ex.items()))
+            lines.append("- − " + _key(ex))
         shown = (
             len(t.get("examples_changed", [])) + len(t.get("examples_added", [])) + len(t.get("examples_removed", []))
         )

@@ -12,12 +12,15 @@ coded values the column has in the release with their labels in the three langua
 (:mod:`publication.codes`). ``documented`` is true only when labels and definitions exist in all three.
 
 Written as CSV (UTF-8 with BOM), JSON and Markdown; the same rows form the ``dictionary`` sheet of
-the release workbook.
+the release workbook. The dictionary's own columns are labelled and defined in the three languages too
+(``catalogue/dictionary_fields.yml``): the JSON's ``fields``, the Markdown's last table and the label
+rows above the sheet's header.
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import json
 from pathlib import Path
 
@@ -51,6 +54,31 @@ FIELDS = [
     "non_empty",
     "documented",
 ]
+
+FIELDS_CATALOGUE = Path(__file__).resolve().parent / "catalogue" / "dictionary_fields.yml"
+
+
+@functools.cache
+def field_texts() -> dict[str, dict]:
+    """Each column of the dictionary itself: {"label": {kk, ru, en}, "definition": {kk, ru, en}}."""
+    import yaml
+
+    return yaml.safe_load(FIELDS_CATALOGUE.read_text(encoding="utf-8"))
+
+
+def field_rows() -> list[dict]:
+    """The columns of the dictionary, labelled and defined in three languages (its own dictionary)."""
+    texts = field_texts()
+    return [
+        {
+            "field": name,
+            **{f"label_{lang}": texts[name]["label"][lang] for lang in LANGUAGES},
+            "definition": texts[name]["definition"]["en"],
+            "definition_kk": texts[name]["definition"]["kk"],
+            "definition_ru": texts[name]["definition"]["ru"],
+        }
+        for name in FIELDS
+    ]
 
 
 def table_sources(table: TableData) -> str:
@@ -150,7 +178,7 @@ def as_json(snapshot: ReleaseSnapshot, rows: list[dict]) -> dict:
                 ],
             }
         )
-    return {"release_id": snapshot.release_id, "tables": tables}
+    return {"release_id": snapshot.release_id, "tables": tables, "fields": field_rows()}
 
 
 def write_json(snapshot: ReleaseSnapshot, rows: list[dict], path: Path) -> Path:
@@ -164,7 +192,7 @@ def _md(text) -> str:
 
 def render_markdown(snapshot: ReleaseSnapshot, rows: list[dict]) -> str:
     lines = [
-        f"# Data dictionary, release {snapshot.release_id}",
+        f"# Деректер сөздігі / Словарь данных / Data dictionary, release {snapshot.release_id}",
         "",
         "Әр жарияланған кестенің әр бағаны: қазақ, орыс және ағылшын тілдеріндегі атауы, түрі, өлшем бірлігі, "
         "анықтамасы және кодтардың мағынасы. Дән (grain) — бір жолды анықтайтын бағандар.",
@@ -202,6 +230,18 @@ def render_markdown(snapshot: ReleaseSnapshot, rows: list[dict]) -> str:
             )
         lines.append("")
     lines.append("🔑 = кесте дәнінің бөлігі · часть зерна таблицы · part of the table's grain.")
+    lines += [
+        "",
+        "## Сөздік бағандары / Столбцы словаря / Columns of this dictionary",
+        "",
+        "| field | kk | ru | en | анықтама | определение | definition |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for f in field_rows():
+        lines.append(
+            f"| `{f['field']}` | {f['label_kk']} | {f['label_ru']} | {f['label_en']} | {_md(f['definition_kk'])} | "
+            f"{_md(f['definition_ru'])} | {_md(f['definition'])} |"
+        )
     return "\n".join(lines) + "\n"
 
 

@@ -320,15 +320,31 @@ def add_text_sheet(wb, title: str, blocks: list[tuple[str, list]], styles: Style
     return ws
 
 
-def add_grid_sheet(wb, title: str, header: list[str], rows: list[list], styles: Styles, widths: Sequence[float]):
-    """A sheet with one header row, frozen, with an autofilter (the data dictionary)."""
+def add_grid_sheet(
+    wb,
+    title: str,
+    header: list[str],
+    rows: list[list],
+    styles: Styles,
+    widths: Sequence[float],
+    labels: Sequence[Sequence[str]] = (),
+):
+    """A sheet with label rows (kk, ru, en), one header row, frozen, with an autofilter (the data dictionary)."""
     from openpyxl.utils import get_column_letter
 
     ws = wb.create_sheet(title)
     for i, width in enumerate(widths):
         ws.column_dimensions[get_column_letter(i + 1)].width = width
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{len(rows) + 1}"
+    top = len(labels) + 1  # the header's row
+    ws.freeze_panes = f"A{top + 1}"
+    ws.auto_filter.ref = f"A{top}:{get_column_letter(len(header))}{len(rows) + top}"
+    for row in labels:
+        out = []
+        for text in row:
+            cell = _text_cell(ws, text)
+            cell.font, cell.alignment = styles.header_font, styles.wrap
+            out.append(cell)
+        ws.append(out)
     cells = []
     for name in header:
         cell = _text_cell(ws, name)

@@ -89,6 +89,7 @@ def _write_tables(snapshot: ReleaseSnapshot, folder: Path, changes: dict, dict_r
         [[r[k] for k in header] for r in dict_rows],
         styles,
         widths=(18, 22, 6, 28, 28, 28, 14, 10, 10, 10, 12, 60, 60, 60, 18, 50, 40, 8, 30, 30, 8, 10, 10),
+        labels=[[f[f"label_{lang}"] for f in dictionary.field_rows()] for lang in LANGUAGES],
     )
     exports.add_text_sheet(
         wb, readme.TECHNICAL_SHEET, readme.technical_blocks(snapshot, changes), styles, widths=(40, 60, 40, 12, 14)

@@ -141,8 +141,26 @@ def test_money_columns_name_their_unit(manifest):
         for name in node["columns"]:
             if (
                 set(name.split("_")) & {"amount", "cost", "budget", "spend", "plan", "executed"}
-                and not name.endswith(("_kzt", "_kzt_thousands", "_pct", "_percent", "_ratio", "_share"))
+                and not name.endswith(("_kzt", "_kzt_thousands", "_pct", "_percent", "_ratio", "_share", "_year"))
                 and not name.startswith(("is_", "has_"))
             ):
                 if node["columns"][name].get("data_type") in (None, "numeric", "bigint", "integer"):
                     pytest.fail(f"{node['name']}.{name} looks like money but does not end in _kzt")
+
+
+def test_every_marts_and_published_column_has_a_description(manifest):
+    # the description is the column's definition and, through persist_docs, its database comment
+    # (tests/dbt/test_column_comments.py checks the comments of the real tables)
+    undocumented = []
+    for node in models(manifest):
+        if layer_of(node) not in ("marts", "published"):
+            continue
+        assert node["columns"], f"{node['name']} documents no columns"
+        undocumented += [f"{node['name']}.{c}" for c, col in node["columns"].items() if not col["description"].strip()]
+    assert undocumented == []
+
+
+def test_marts_and_published_persist_their_docs_as_comments(manifest):
+    for node in models(manifest):
+        if layer_of(node) in ("marts", "published"):
+            assert node["config"].get("persist_docs") == {"relation": True, "columns": True}, node["name"]

@@ -56,7 +56,7 @@ def test_texts_built_from_values_are_translated_through_templates():
     ]
     # Then: none is left in English, and the values inside stay as written
     assert untranslated(samples) == []
-    assert text("every row has its kato_code", "ru") == "в каждой строке заполнено kato_code"
+    assert text("every row has its kato_code", "ru") == "в каждой строке заполнено `kato_code`"  # a name, as code
     assert text(samples[4], "kk").startswith("ешбір жеткізілім алдыңғы жеткізілімнің жолдарының 50%")
     assert text("a text no catalogue has", "ru") == "a text no catalogue has"
     assert untranslated(["a text no catalogue has"]) == ["a text no catalogue has"]

@@ -11,8 +11,10 @@ import pytest
 
 from cli.samples import SAMPLE_FILES, stage_samples
 from edu_wh.dbt_runner import dbt_command
+from expectations.check_texts import untranslated
 from expectations.framework import GateFailed, discover_suites
 from expectations.gate import run_gate as run_full_gate
+from expectations.report import language_sections
 from ingest.batches import withdraw_batch
 from ingest.bns_dynamic import SOURCE as BNS
 from ingest.loader import load_file
@@ -20,6 +22,8 @@ from orchestration.tasks import drop_candidate, load_landing
 from publication.swap import publish
 from tests.conftest import SAMPLES
 from tests.expectations.conftest import assert_passes, gate
+from tests.expectations.test_report_languages import PROPER
+from tests.latin_words import latin_words
 
 SCHOOLS = SAMPLES / "bns" / "number_of_schools_by_region_2000-2023_ru.xlsx"
 GATE_SECONDS = 30  # the whole gate at scale 1, Great Expectations' start included
@@ -161,6 +165,11 @@ def test_the_real_samples_pass_every_raw_suite(seeded):
     assert_passes(report)
     checked = {s.suite for s in report.suites if not s.skipped}
     assert checked == {"raw.bns_dynamic", "raw.bns_bulletin", "raw.press", "raw.kato", "raw.minfin"}
+    # and what each check protects and how to resolve it, texts the helpers build from a column or an
+    # object included, is in Kazakh and Russian (the quality report's kk and ru sections)
+    assert untranslated({r.protects for r in report.results} | {r.resolve for r in report.results}) == []
+    sections = language_sections(report.markdown)
+    assert {lang: sorted(set(latin_words(sections[lang], PROPER))) for lang in ("kk", "ru")} == {"kk": [], "ru": []}
 
 
 def test_a_loaded_source_without_a_raw_suite_fails_the_gate_and_is_named(seeded):

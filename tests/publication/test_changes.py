@@ -7,6 +7,7 @@ import json
 import psycopg
 import pytest
 
+from tests.latin_words import latin_words
 from tests.publication.release_scenario import CITY_CHANGE, EXTRA_TABLE, SCHOOLS, build_and_publish, two_releases
 
 GRAIN = ["kato_code", "academic_year", "population_type", "territory_basis"]
@@ -80,6 +81,38 @@ def test_changes_md_says_it_in_words(scenario):
     assert "`schools_count` 333 → 340" in text
     first = (scenario.folder(scenario.first) / "CHANGES.md").read_text(encoding="utf-8")
     assert "This is the first release" in first
+
+
+def kazakh_and_russian(markdown: str) -> str:
+    """CHANGES.md as a Kazakh or Russian reader reads it: each sentence is three lines (kk, ru, en; a
+    Markdown line break between them), each heading, label and cell three parts (" / " or "<br>")."""
+    lines, kept, i = markdown.splitlines(), [], 0
+    while i < len(lines):
+        if lines[i].endswith("  "):  # a sentence: kk and ru lines end in a hard break, en does not
+            block = lines[i : i + 3]
+            assert len(block) == 3 and block[1].endswith("  ") and not block[2].endswith("  "), block
+            kept += block[:2]
+            i += 3
+            continue
+        cells = []
+        for cell in lines[i].split("|"):
+            parts = cell.split("<br>") if "<br>" in cell else cell.split(" / ")
+            assert len(parts) <= 3, cell
+            cells.append(" ".join(parts[:-1]) if len(parts) > 1 else cell)
+        kept.append("|".join(cells))
+        i += 1
+    return "\n".join(kept)
+
+
+def test_changes_md_has_no_english_word_for_a_kazakh_or_russian_reader(scenario):
+    # Given: CHANGES.md of both releases; What is data (table and column names, the grain of example rows,
+    # values as stored, e.g. an English territory name) is quoted in code spans and shown as written
+    for release in (scenario.first, scenario.second):
+        text = (scenario.folder(release) / "CHANGES.md").read_text(encoding="utf-8")
+        assert sorted(set(latin_words(kazakh_and_russian(text), {"CSV"}))) == [], release
+        # the check can fail: the English parts are there
+        assert {"Changes", "release"} <= set(latin_words(text, set()))
+    assert "- ~ `kato_code=750000000, academic_year=2022/23" in text
 
 
 def test_when_the_previous_release_is_no_longer_kept_the_summary_says_so(warehouse, dbt_manifest, monkeypatch):

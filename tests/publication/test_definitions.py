@@ -16,6 +16,7 @@ import pytest
 
 from publication import codes
 from publication.contract import LANGUAGES, published_models
+from publication.readme import CONTENTS_SHEET, DICTIONARY_SHEET, TECHNICAL_SHEET
 from tests.publication.release_scenario import two_releases
 
 CYRILLIC = re.compile(r"[А-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]")
@@ -121,6 +122,13 @@ def scenario(template_db, dbt_manifest, tmp_path_factory):
         yield s
 
 
+def _sheet_top(ws) -> tuple[list[list], list[str]]:
+    """The three label rows (kk, ru, en) and the header of identifiers (row 4) of a sheet with columns."""
+    rows = [[c for c in row] for row in ws.iter_rows(min_row=1, max_row=4, values_only=True)]
+    header = [c for c in rows[3] if c is not None]
+    return [r[: len(header)] for r in rows[:3]], header
+
+
 def test_every_release_file_has_no_column_without_a_definition_in_any_language(scenario):
     folder = scenario.folder(scenario.second)
     with open(folder / "data_dictionary.csv", encoding="utf-8-sig", newline="") as fh:
@@ -132,6 +140,8 @@ def test_every_release_file_has_no_column_without_a_definition_in_any_language(s
         and r["label_kk"] and r["label_ru"] and r["label_en"]
     }  # fmt: skip
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    workbook = openpyxl.load_workbook(folder / f"edu_wh_r{scenario.second:06d}.xlsx", read_only=True)
+    sheets = set(workbook.sheetnames)
     seen = set()
     for entry in manifest["tables"]:
         table = entry["name"]
@@ -144,12 +154,31 @@ def test_every_release_file_has_no_column_without_a_definition_in_any_language(s
         for field in parquet:
             meta = {k.decode(): v.decode() for k, v in (field.metadata or {}).items()}
             assert all(meta.get(k) for k in ("description", "label_kk", "label_ru", "label_en")), (table, field.name)
-        ws = openpyxl.load_workbook(folder / f"edu_wh_r{scenario.second:06d}.xlsx", read_only=True)[entry["xlsx_sheet"]]
-        header = [c.value for c in next(ws.iter_rows(min_row=4, max_row=4))]
+        ws = workbook[entry["xlsx_sheet"]]
+        labels, header = _sheet_top(ws)
         seen |= {(table, c, entry["xlsx_sheet"]) for c in header}
+        assert all(all(row) and len(row) == len(header) for row in labels), (table, labels)  # kk, ru, en over each
+        sheets.discard(entry["xlsx_sheet"])
     undefined = sorted(f"{file}: {table}.{column}" for table, column, file in seen if (table, column) not in defined)
     assert seen and undefined == []
+    # the dictionary's own columns (CSV header, the workbook's dictionary sheet, JSON, Markdown) are defined too
     as_json = json.loads((folder / "data_dictionary.json").read_text(encoding="utf-8"))
+    fields = {
+        f["field"]: f
+        for f in as_json["fields"]
+        if all(f[k] for k in ("label_kk", "label_ru", "label_en", "definition", "definition_kk", "definition_ru"))
+        and CYRILLIC.search(f["definition_kk"]) and CYRILLIC.search(f["definition_ru"])
+    }  # fmt: skip
+    with open(folder / "data_dictionary.csv", encoding="utf-8-sig", newline="") as fh:
+        csv_header = next(csv.reader(fh))
+    labels, header = _sheet_top(workbook[DICTIONARY_SHEET])
+    sheets.discard(DICTIONARY_SHEET)
+    assert csv_header == header and [c for c in header if c not in fields] == []
+    assert [row for row in labels if not all(row)] == [] and labels[1][1] == "Столбец"
+    markdown = (folder / "data_dictionary.md").read_text(encoding="utf-8")
+    assert all(f"| `{name}` | {f['label_kk']} |" in markdown for name, f in fields.items())
+    # what is left of the workbook is text, not columns: the contents sheet and the technical README
+    assert sheets == {CONTENTS_SHEET, TECHNICAL_SHEET}
     for table in as_json["tables"]:
         assert table["description"] and table["description_kk"] and table["description_ru"], table["table"]
         for col in table["columns"]:

@@ -46,10 +46,12 @@ def test_every_published_column_is_in_every_format_of_the_dictionary(scenario):
         assert f"## `{table}`" in markdown and f"`{column}`" in markdown
 
     ws = openpyxl.load_workbook(folder / f"edu_wh_r{scenario.second:06d}.xlsx")["dictionary"]
-    header = [c.value for c in ws[1]]
-    sheet = [dict(zip(header, (c.value for c in row))) for row in ws.iter_rows(min_row=2)]
+    # three label rows (kk, ru, en) above the header of identifiers
+    assert [ws.cell(row=r, column=2).value for r in (1, 2, 3)] == ["Баған", "Столбец", "Column"]
+    header = [c.value for c in ws[4]]
+    sheet = [dict(zip(header, (c.value for c in row))) for row in ws.iter_rows(min_row=5)]
     assert [(r["table"], r["column"], r["type"]) for r in sheet] == expected
-    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == f"A1:W{len(expected) + 1}"
+    assert ws.freeze_panes == "A5" and ws.auto_filter.ref == f"A4:W{len(expected) + 4}"
 
 
 def test_labels_units_definitions_grain_and_sources_come_from_the_manifest(scenario):

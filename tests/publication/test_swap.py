@@ -12,6 +12,7 @@ from ingest.loader import load_file
 from orchestration.tasks import drop_candidate, run_gate
 from publication.swap import publish, rollback
 from tests.conftest import SAMPLES
+from tests.dbt.test_column_comments import uncommented
 
 SCHOOLS = SAMPLES / "bns" / "number_of_schools_by_region_2000-2023_ru.xlsx"
 
@@ -37,6 +38,10 @@ def test_publish_requires_a_passed_gate(warehouse, dbt_manifest):
         assert conn.execute("select to_regclass('published.territories')").fetchone() == (None,)
     run_gate()  # checked again, it may go
     assert publish().status == "published"
+    # the swap renames the schema: every published table and column keeps its definition as a comment
+    with psycopg.connect(warehouse) as conn:
+        assert conn.execute("select count(*) from pg_tables where schemaname = 'published'").fetchone()[0] >= 10
+        assert uncommented(conn, ["published"]) == []
 
 
 def test_publish_then_rollback_restores_the_previous_release(warehouse, dbt_manifest, monkeypatch):

@@ -234,6 +234,15 @@
     });
   }
 
+  function wrap(text, most) {  /* a break's label in lines of at most `most` characters (narrow screens) */
+    var lines = [""];
+    text.split(" ").forEach(function (word) {
+      var last = lines[lines.length - 1];
+      if (last && (last + " " + word).length > most) lines.push(word); else lines[lines.length - 1] = last ? last + " " + word : word;
+    });
+    return lines.join("<br>");
+  }
+
   function drawChart(c, div) {
     if (typeof Plotly === "undefined") { div.textContent = "Plotly did not load"; return; }
     var moneyAxis = isMoney(c.y_unit), scale = 1, scaleWord = "";
@@ -258,26 +267,51 @@
       return Object.assign({ type: "scatter", mode: "lines+markers", name: plain(short(L(tr.name))), x: x, y: y, visible: tr.visible, connectgaps: false }, hover);
     });
     var narrow = width < 500;
-    var shapes = [], annotations = [];
+    var shapes = [], annotations = [], categories = [];
+    traces.forEach(function (tr) { tr.x.forEach(function (x) { if (categories.indexOf(x) < 0) categories.push(x); }); });
     (c.breaks || []).forEach(function (b) {  /* a change of borders: a dashed line and what changed */
-      shapes.push({ type: "line", xref: "x", yref: "paper", x0: b.x, x1: b.x, y0: 0, y1: 1, line: { dash: "dash", width: 2, color: "#b42318" } });
-      annotations.push({ xref: "x", yref: "paper", x: b.x, y: 1, yanchor: "bottom", showarrow: false, text: plain(L(b.label)),
-        font: { size: 11, color: "#b42318" }, xanchor: "center" });
+      /* by the category's position: a year such as "2022" given as such would be read as position 2022 */
+      var at = categories.indexOf(plain(b.x));
+      if (at < 0) return;
+      shapes.push({ type: "line", xref: "x", yref: "paper", x0: at, x1: at, y0: 0, y1: 1, line: { dash: "dash", width: 2, color: "#b42318" } });
+      annotations.push({ xref: "x", yref: "paper", x: at, y: 1, yanchor: "bottom", showarrow: false, text: wrap(plain(L(b.label)), Math.floor(width / (narrow ? 18 : 14))),
+        font: { size: 11, color: "#b42318" }, xanchor: at + 0.5 >= categories.length / 2 ? "right" : "left", align: "left" });
     });
+    var noteLines = annotations.reduce(function (n, a) { return Math.max(n, a.text.split("<br>").length); }, 0);
     var yTitle = plain(L(c.y_title)).replace(/\s*\([^)]*\)$/, "") + (moneyAxis ? " (" + scaleWord + CURRENCY[lang] + ")" : "");
     var layout = {
-      margin: { t: annotations.length ? 30 : 10, r: 10, b: 10, l: 10 },
+      margin: { t: 16 + 15 * noteLines, r: 10, b: 10, l: 10 },
       height: (c.traces.length > 5 ? 520 : 420) + (narrow ? 80 : 0),
       separators: lang === "en" ? ".," : ", ",
-      /* the legend sits under the plot, never over the bars or lines */
-      legend: { orientation: "h", x: 0, xanchor: "left", y: -0.15, yanchor: "top", font: { size: 11 } },
+      /* the legend sits at the foot of the chart, under the axis labels: never over the bars, lines or names */
+      legend: { orientation: "h", x: 0, xanchor: "left", yref: "container", y: 0, yanchor: "bottom", font: { size: 11 } },
       barmode: c.traces.some(function (tr) { return tr.type === "bar"; }) && c.traces.filter(function (tr) { return tr.type === "bar"; }).length > 1 ? "stack" : "group",
-      xaxis: { title: { text: c.x_title ? plain(L(c.x_title)) : "" }, type: "category", automargin: true, tickangle: narrow ? -60 : "auto" },
+      xaxis: { title: { text: c.x_title ? plain(L(c.x_title)) : "" }, type: "category", automargin: true, tickangle: narrow ? -60 : "auto",
+        range: categories.length ? [-0.5, categories.length - 0.5] : undefined },
       yaxis: { title: { text: yTitle }, tickformat: c.y_format === "ratio" ? ".0%" : ",~r", rangemode: "tozero", automargin: true },
       shapes: shapes, annotations: annotations,
       paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)"
     };
+    if (!c.x_title && traces.some(function (tr) { return tr.type === "bar"; })) ranking(traces, layout, categories, narrow);
     Plotly.react(div, traces, layout, { displaylogo: false, responsive: true });
+  }
+
+  /* A ranking of territories: horizontal bars, the largest on top, every name written beside its bar
+     (a vertical ranking at 320 px drops every other name, and a bar without a name misleads). */
+  function ranking(traces, layout, categories, narrow) {
+    traces.forEach(function (tr) {
+      var names = tr.x.map(function (n) { return narrow ? n.replace(" (", "<br>(") : n; });
+      tr.x = tr.y; tr.y = names;
+      tr.hovertemplate = "%{y}: %{customdata}<extra>%{fullData.name}</extra>";
+      if (tr.type === "bar") tr.orientation = "h";
+      else tr.marker.symbol = "line-ns-open";
+    });
+    var values = layout.yaxis;
+    layout.yaxis = { type: "category", automargin: true, autorange: "reversed", dtick: 1, tickfont: { size: 11 } };
+    layout.xaxis = { title: { text: narrow ? wrap(values.title.text, 14) : values.title.text }, tickformat: values.tickformat,
+      rangemode: "tozero", automargin: true };
+    layout.height = Math.max(300, categories.length * (narrow ? 34 : 24) + 140);
+    layout.margin.r = 40;  /* room for the last value label of the axis */
   }
 
   /* --- tables and downloads ------------------------------------------------------------------ */
