@@ -10,6 +10,7 @@
     ('bns_value', 'numeric', bns_value('value')),
     ('bns_value_status', 'text', bns_value_status('value')),
     ('comfortable_school_date', 'date', comfortable_school_date('value')),
+    ('whole_number', 'bigint', whole_number('value')),
 ]) }}
 {%- endmacro %}
 
