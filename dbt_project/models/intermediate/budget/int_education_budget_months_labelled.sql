@@ -1,3 +1,7 @@
+{#- A table, not a view: its mart and other models read it, and a view would be computed again for
+    each of them and each of its tests. -#}
+{{ config(materialized='table') }}
+
 {#- Monthly execution of the education budget (functional group 04) by region and programme (open
     budgets), every loaded month: the programme key, its topic (seeds/budget_programme_topics.csv),
     execution % and where each row came from. fct_education_budget_monthly keeps it as an

@@ -1,3 +1,7 @@
+{#- A table, not a view: its mart and other models read it, and a view would be computed again for
+    each of them and each of its tests. -#}
+{{ config(materialized='table') }}
+
 {#- The education budget (functional group 04) by region, calendar year and programme: the annual
     refined plan and the year's execution from the December report (cumulative since 1 January), as
     published and re-based to current borders, with the change on the previous year. -#}

@@ -1,3 +1,7 @@
+{#- A table, not a view: the claims matching and seven tests read it, and each read of a view would
+    compute every subject model again. -#}
+{{ config(materialized='table') }}
+
 {#- Official figures in long format, as published (the territory as it was then), one row per
     territory, indicator, period and source: the union of one model per subject
     (int_official_<subject>_values_unpivoted: school counts, free meals, capacity, transport, budget,

@@ -1,3 +1,7 @@
+{#- A table, not a view: its mart and other models read it, and a view would be computed again for
+    each of them and each of its tests. -#}
+{{ config(materialized='table') }}
+
 {#- Comfortable School progress by territory (district and region) and calendar year, against the
     targets the press states: projects and places registered, under construction during the year,
     finished by the start of the school year (1 September), finished in the year and in total

@@ -1,3 +1,7 @@
+{#- A table, not a view: its mart and other models read it, and a view would be computed again for
+    each of them and each of its tests. -#}
+{{ config(materialized='table') }}
+
 {#- The status history of every Comfortable School project: one row per status change, with the
     project's attributes, the status before it and the date the next one took effect. -#}
 with events as (

@@ -1,3 +1,7 @@
+{#- A table, not a view: its mart and other models read it, and a view would be computed again for
+    each of them and each of its tests. -#}
+{{ config(materialized='table') }}
+
 {#- Free hot meals of primary pupils by territory and academic year (NEDB), as published and in
     current borders. Coverage = pupils served / pupils of grades 1-4; cost per pupil = cost / pupils served. -#}
 with aggregated as (

@@ -1,3 +1,7 @@
+{#- A table, not a view: its mart and other models read it, and a view would be computed again for
+    each of them and each of its tests. -#}
+{{ config(materialized='table') }}
+
 {#- Transport of pupils from remote settlements by territory and calendar year: pupils transported,
     buses in service and buses bought by leasing (NEDB, academic year Y/Y+1 linked to calendar year
     Y, see dim_academic_year) and the cost, the year's execution of the budget's pupil transport

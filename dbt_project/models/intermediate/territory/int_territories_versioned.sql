@@ -1,3 +1,7 @@
+{#- A table, not a view: its mart and other models read it, and a view would be computed again for
+    each of them and each of its tests. -#}
+{{ config(materialized='table') }}
+
 {#- Territory versions (seeds/territories.csv) with the changes that began and ended each version
     (seeds/territory_changes.csv) and the KATO classifier's own name for the code. -#}
 with territories as (
