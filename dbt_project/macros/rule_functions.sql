@@ -21,6 +21,7 @@
         'document_file text, block_kind text, sentence text, value numeric, unit text, '
         ~ 'claim_document text, claim_quote text, claim_value numeric, claim_unit text'
     ),
+    ('whole_number', 'bigint', whole_number('value')),
 ]) }}
 {%- endmacro %}
 

@@ -18,6 +18,7 @@ from expectations.helpers import (
     volume_checks,
     with_reference,
 )
+from expectations.rules import regions_add_up_check
 from ingest.bns.reader import SOURCE
 
 #: a value that moved by more than this share against the previous delivery of the same cell is reported
@@ -127,34 +128,27 @@ def build(ctx: GateContext) -> list[Check]:
 
 def parts_check() -> Check:
     units = ", ".join(f"'{u}'" for u in ADDITIVE_UNITS)
-    return rows_check(
-        f"""
-with levels as (
-    select distinct kato_code, level from reference.territories
-),
-
-groups as (
-    select
-        b._batch_id, b._source_file, b._sheet, b.table_title, b.block_path, b.column_label, b.period_label,
-        max(b.value::numeric) filter (where levels.level = 'republic') as republic,
-        sum(b.value::numeric) filter (where levels.level in ('region', 'city')) as regions,
-        count(distinct b.kato_code) filter (where levels.level in ('region', 'city') and b.value is not null)
-            as summed,
-        bool_or(b.marker in ('not_available', 'confidential', 'formula')) as has_gaps,
-        max(length(substring(b.value from '[.]([0-9]+)$'))) as decimals,
-        min(b.cell_ref) filter (where levels.level = 'republic') as republic_cell
-    from batch_rows as b
-    inner join levels on b.kato_code = levels.kato_code
-    where b.unit_code in ({units})
-    group by 1, 2, 3, 4, 5, 6, 7
-)
-
-select _batch_id, _source_file, _sheet, republic_cell, block_path, column_label, period_label, republic, regions,
-       'the ' || summed || ' regions add up to ' || regions || ', the republic is ' || republic as problem
-from groups
-where republic is not null and not has_gaps and summed >= 14
-  and abs(republic - regions) > greatest(0.5 * summed * power(10, -coalesce(decimals, 0)), 0.001 * republic)
-""",
+    return regions_add_up_check(
+        before="with levels as (\n    select distinct kato_code, level from reference.territories\n)",
+        rows=f"batch_rows as b inner join levels on b.kato_code = levels.kato_code where b.unit_code in ({units})",
+        level="levels.level",
+        value="b.value::numeric",
+        group_by={
+            "_batch_id": "b._batch_id",
+            "_source_file": "b._source_file",
+            "_sheet": "b._sheet",
+            "table_title": "b.table_title",
+            "block_path": "b.block_path",
+            "column_label": "b.column_label",
+            "period_label": "b.period_label",
+        },
+        cell="b.cell_ref",
+        count_of="distinct b.kato_code",
+        counted="b.value is not null",
+        gap="b.marker in ('not_available', 'confidential', 'formula')",
+        aggregates={"decimals": "max(length(substring(b.value from '[.]([0-9]+)$')))"},
+        min_regions=14,
+        tolerance="greatest(0.5 * summed * power(10, -coalesce(decimals, 0)), 0.001 * republic)",
         protects="the regions add up to the republic for every table, block, column and period (where none is "
         "missing; a tenth of a percent of rounding allowed)",
         resolve="a region's value or the republic's total was mistyped, or a region is listed twice (an old and "

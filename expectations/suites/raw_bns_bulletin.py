@@ -22,6 +22,7 @@ from expectations.helpers import (
     volume_checks,
     with_reference,
 )
+from expectations.rules import regions_add_up_check
 from expectations.suites.raw_bns import revision_check
 from ingest.bns_bulletin import SOURCE
 
@@ -128,8 +129,8 @@ group by _batch_id, report_year, release_date
         with_reference(
             ctx,
             ["territory_names", "territories", "units"],
-            lambda: rows_check(
-                CELLS
+            lambda: regions_add_up_check(
+                before=CELLS
                 + f"""
 , levels as (
     select distinct names.language, {normalize_name_sql("names.name")} as territory, territories.level
@@ -145,33 +146,25 @@ additive as (
           select 1 from reference.units
           where units.dimension = 'ratio' and {normalize_name_sql("units.label")} = {normalize_name_sql("cells.unit_label")}
       )
-),
-
-groups as (
-    select
-        additive._batch_id, additive._source_file, additive._sheet, additive.table_code, additive.column_label,
-        bool_or(additive.is_money) as is_money, max(additive.decimals) as decimals,
-        max(additive.value) filter (where levels.level = 'republic') as republic,
-        sum(additive.value) filter (where levels.level in ('region', 'city')) as regions,
-        count(*) filter (where levels.level in ('region', 'city') and additive.status in ('reported', 'negligible'))
-            as summed,
-        bool_or(additive.status in ('missing', 'confidential', 'formula')) as has_gaps,
-        min(additive.cell_ref) filter (where levels.level = 'republic') as republic_cell
-    from additive
-    inner join levels on levels.language = additive.language and levels.territory = additive.territory
-    group by 1, 2, 3, 4, 5
-)
-
-select _batch_id, _source_file, _sheet, republic_cell, table_code, column_label, republic, regions,
-       'table ' || table_code || ', ' || column_label || ': the ' || summed || ' regions add up to ' || regions
-           || ', the republic is ' || republic as problem
-from groups
-where republic is not null and summed > 0
-  and case
-      when has_gaps then regions > republic + 0.5 * summed * power(10, -decimals)
-      else abs(republic - regions) > 0.5 * summed * power(10, -decimals)
-  end
-""",
+)""",
+                rows="additive inner join levels on levels.language = additive.language "
+                "and levels.territory = additive.territory",
+                level="levels.level",
+                value="additive.value",
+                group_by={
+                    "_batch_id": "additive._batch_id",
+                    "_source_file": "additive._source_file",
+                    "_sheet": "additive._sheet",
+                    "table_code": "additive.table_code",
+                    "column_label": "additive.column_label",
+                },
+                cell="additive.cell_ref",
+                counted="additive.status in ('reported', 'negligible')",
+                gap="additive.status in ('missing', 'confidential', 'formula')",
+                aggregates={"is_money": "bool_or(additive.is_money)", "decimals": "max(additive.decimals)"},
+                tolerance="0.5 * summed * power(10, -decimals)",
+                gaps_bound_the_sum=True,
+                label="'table ' || table_code || ', ' || column_label || ': '",
                 protects="in every table by region the regions add up to the republic, within rounding (half a unit "
                 "of the last digit per region; with a confidential or missing region, they may not exceed it)",
                 resolve="a region's value or the republic's total was mistyped, or a row was read as the wrong "

@@ -25,6 +25,7 @@ from expectations.helpers import (
     volume_checks,
     with_reference,
 )
+from expectations.rules import regions_add_up_check
 from expectations.suites.raw_bns import revision_check
 from ingest.bns_dynamic import SOURCE
 
@@ -180,37 +181,34 @@ where reported = 3 and populations = 3
         with_reference(
             ctx,
             ["territory_names", "territories"],
-            lambda: rows_check(
-                CELLS
+            lambda: regions_add_up_check(
+                before=CELLS
                 + f"""
 , levels as (
     select distinct names.language, {normalize_name_sql("names.name")} as territory, territories.kato_code,
            territories.level
     from reference.territory_names as names
     inner join reference.territories as territories on names.kato_code = territories.kato_code
-),
-
-groups as (
-    select
-        cells._batch_id, cells._source_file, cells._sheet, cells.table_title, cells.population, cells.period_label,
-        bool_or({is_money_sql("cells.unit_label")}) as is_money, max(cells.decimals) as decimals,
-        max(cells.value) filter (where levels.level = 'republic') as republic,
-        sum(cells.value) filter (where levels.level in ('region', 'city')) as regions,
-        count(*) filter (where levels.level in ('region', 'city') and cells.status in ('reported', 'negligible'))
-            as summed,
-        bool_or(cells.status in ('missing', 'confidential', 'formula')) as has_gaps,
-        min(cells.cell_ref) filter (where levels.level = 'republic') as republic_cell
-    from cells
-    inner join levels on levels.language = cells.language and levels.territory = cells.territory
-    group by 1, 2, 3, 4, 5, 6
-)
-
-select _batch_id, _source_file, _sheet, republic_cell, population, period_label, republic, regions,
-       'the ' || summed || ' regions add up to ' || regions || ', the republic is ' || republic as problem
-from groups
-where republic is not null and not has_gaps and summed > 0
-  and abs(republic - regions) > case when is_money then 0.5 * summed * power(10, -decimals) else 0 end
-""",
+)""",
+                rows="cells inner join levels on levels.language = cells.language and levels.territory = cells.territory",
+                level="levels.level",
+                value="cells.value",
+                group_by={
+                    "_batch_id": "cells._batch_id",
+                    "_source_file": "cells._source_file",
+                    "_sheet": "cells._sheet",
+                    "table_title": "cells.table_title",
+                    "population": "cells.population",
+                    "period_label": "cells.period_label",
+                },
+                cell="cells.cell_ref",
+                counted="cells.status in ('reported', 'negligible')",
+                gap="cells.status in ('missing', 'confidential', 'formula')",
+                aggregates={
+                    "is_money": f"bool_or({is_money_sql('cells.unit_label')})",
+                    "decimals": "max(cells.decimals)",
+                },
+                tolerance="case when is_money then 0.5 * summed * power(10, -decimals) else 0 end",
                 protects="the regions add up to the republic for every block and year (where none is missing)",
                 resolve="a region's value or the republic's total was mistyped; compare with the BNS site",
                 severity="warning",

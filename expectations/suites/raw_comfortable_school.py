@@ -19,9 +19,12 @@ from expectations.helpers import (
     unique_key_check,
     volume_checks,
 )
+from expectations.rules import whole_number_sql, whole_numbers_check
 from ingest.comfortable_school import FUNDING, SOURCE, STATUSES
 
 MAX_PLACES = 5_000  # a larger school is reported, not blocked
+#: the places as staging reads them: spaces (thousands separators) removed
+PLACES = "regexp_replace(places, '[\\s\\u00a0]', '', 'g')"
 
 
 def normalized(column: str) -> str:
@@ -74,14 +77,10 @@ where (status is not null and not {normalized("status")} = any({sql_array(STATUS
             "macros/comfortable_school.sql",
         ),
         *known_kato_check(ctx, "kato_code"),
-        rows_check(
-            f"""
-select {WHERE}, project_id, places, 'places ' || places || ' is not a positive whole number' as problem
-from batch_rows
-where places is not null
-  and case when regexp_replace(places, '[\\s\\u00a0]', '', 'g') ~ '^\\d+$'
-           then regexp_replace(places, '[\\s\\u00a0]', '', 'g')::bigint = 0 else true end
-""",
+        whole_numbers_check(
+            {"places": PLACES},
+            locate="project_id",
+            positive=True,
             protects="every project builds a positive whole number of places",
             resolve="a negative, empty or text value in the report: ask the operator or akimat for a corrected report",
         ),
@@ -89,8 +88,7 @@ where places is not null
             f"""
 select {WHERE}, project_id, places, places || ' places for one school' as problem
 from batch_rows
-where case when regexp_replace(places, '[\\s\\u00a0]', '', 'g') ~ '^\\d+$'
-           then regexp_replace(places, '[\\s\\u00a0]', '', 'g')::bigint > {MAX_PLACES} end
+where {whole_number_sql(PLACES)} > {MAX_PLACES}
 """,
             protects=f"project sizes are plausible (at most {MAX_PLACES:,} places per school)",
             resolve="check the project's row: a total of several projects or a typing error is the usual cause",

@@ -19,6 +19,7 @@ from expectations.helpers import (
     unique_key_check,
     volume_checks,
 )
+from expectations.rules import whole_number_sql, whole_numbers_check
 from ingest.egov import SOURCE
 from ingest.egov.datasets import DATASETS
 
@@ -27,7 +28,6 @@ LATITUDE = (40.5, 55.5)
 LONGITUDE = (46.5, 87.5)
 PLAUSIBLE_MAX = {"student_co": 10_000, "sdu_load_i": 10_000, "children_c": 2_000, "places_cou": 2_000}
 COUNT_FIELDS = ("student_co", "sdu_load_i", "children_c", "places_cou")
-DIGITS = "'^\\d+$'"
 
 
 def field(name: str) -> str:
@@ -35,16 +35,10 @@ def field(name: str) -> str:
 
 
 def build(ctx: GateContext) -> list[Check]:
-    not_count = " or ".join(f"({field(f)} is not null and {field(f)} !~ '^\\d+$')" for f in COUNT_FIELDS)
-    too_large = " or ".join(
-        f"case when {field(f)} ~ '^\\d+$' and length({field(f)}) <= 15 then {field(f)}::bigint > {limit} end"
-        for f, limit in PLAUSIBLE_MAX.items()
-    )
+    too_large = " or ".join(f"{whole_number_sql(field(f))} > {limit}" for f, limit in PLAUSIBLE_MAX.items())
     number = "'^-?\\d+(\\.\\d+)?$'"
-    bad_counts = ", ".join(f"case when {field(f)} !~ {DIGITS} then '{f}=' || {field(f)} end" for f in COUNT_FIELDS)
     large_counts = ", ".join(
-        f"case when {field(f)} ~ {DIGITS} and length({field(f)}) <= 15 and {field(f)}::bigint > {limit} "
-        f"then '{f}=' || {field(f)} end"
+        f"case when {whole_number_sql(field(f))} > {limit} then '{f}=' || {field(f)} end"
         for f, limit in PLAUSIBLE_MAX.items()
     )
     return [
@@ -86,14 +80,9 @@ where modified !~ '^\\d\\d\\d\\d-\\d\\d-\\d\\d([T ]\\d\\d:\\d\\d(:\\d\\d)?)?'
             what="district (district_n)",
             severity="warning",
         ),
-        rows_check(
-            f"""
-select {WHERE}, dataset, record_id,
-       'not a non-negative whole number: ' || concat_ws(', ', {bad_counts})
-           as problem
-from batch_rows
-where {not_count}
-""",
+        whole_numbers_check(
+            {f: field(f) for f in COUNT_FIELDS},
+            locate="dataset, record_id",
             protects="pupils, places and children are non-negative whole numbers",
             resolve="the register holds a negative or text value for this record: report it to the publisher "
             "(data.egov.kz) and check the staging cast",

@@ -18,6 +18,7 @@ from expectations.helpers import (
     unique_key_check,
     volume_checks,
 )
+from expectations.rules import whole_number_sql, whole_numbers_check
 from ingest.nedb import LANGUAGE, NUMERIC, OWNERSHIP, REQUIRED, SOURCE
 
 #: plausible largest values for one school (a larger one is reported, not blocked)
@@ -27,7 +28,8 @@ YEAR_START = "make_date(left(academic_year, 4)::int, 9, 1)"  # the first school 
 
 
 def is_count(column: str) -> str:
-    return f"({column} ~ '^\\d+$' and length({column}) <= 15)"
+    """The raw text is a whole number (the dbt macro whole_number, as reference.whole_number)."""
+    return f"({whole_number_sql(column)} is not null)"
 
 
 def build(ctx: GateContext) -> list[Check]:
@@ -76,14 +78,9 @@ where not (bin ~ '^\\d+$' and length(bin) = 12) or not (kato_code ~ '^\\d+$' and
         ),
         *known_kato_check(ctx, "kato_code", as_of=f"case when academic_year ~ '^\\d\\d\\d\\d/' then {YEAR_START} end"),
         known_units_check(ctx, "meal_cost_unit", dimension="money"),
-        rows_check(
-            f"""
-select {WHERE}, bin, academic_year,
-       'not a non-negative whole number: ' || concat_ws(', ', {", ".join(f"case when {c} is not null and not {is_count(c)} then '{c}=' || {c} end" for c in NUMERIC)})
-           as problem
-from batch_rows
-where {" or ".join(f"({c} is not null and not {is_count(c)})" for c in NUMERIC)}
-""",
+        whole_numbers_check(
+            NUMERIC,
+            locate="bin, academic_year",
             protects="pupils, teachers, places, shifts, buses and meal costs are non-negative whole numbers",
             resolve="a negative or text value in the ministry's export: find the school's row in the file and ask "
             "for a corrected extract",

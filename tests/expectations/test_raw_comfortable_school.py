@@ -89,7 +89,7 @@ def test_rows_that_reached_raw_past_the_parser_are_caught(seeded, drop):
     # Then each change fails the check that protects against it
     assert_fails(report, "status (planned, under construction", shows="unknown status Приостановлено", batch=batch)
     assert_fails(report, "status (planned, under construction", shows="unknown funding source Грант")
-    assert_fails(report, "positive whole number of places", shows="places 0 is not a positive whole number")
+    assert_fails(report, "positive whole number of places", shows="not a positive whole number: places=0")
     assert_fails(report, "no status is dated after its report", shows="status date вчера is not a date")
     assert_fails(report, "no status is dated after its report", shows=["after the report date", "planned year 23"])
     assert_fails(report, "is a known KATO code", shows="unknown KATO code 999999999")

@@ -45,11 +45,13 @@ def test_landed_files_reach_a_release_through_the_scheduler_and_a_second_deliver
     assert first["dbt.dbt_producer_watcher"] == "success"
     assert first["dbt.stg_bns__dynamic_cells.run"] == "success" and first["dbt.pub_school_counts.run"] == "success"
     assert first["publish"] == "success"
-    # the second delivery is a BNS bulletin: only stg_bns__bulletin_values → int_official_values_unioned
-    # → int_claims_matched → fct_claims → pub_claims are rebuilt (dbt_project/models); the rest is carried over
+    # the second delivery is a BNS bulletin: only stg_bns__bulletin_values → int_official_bns_values_unpivoted
+    # → int_official_values_unioned → int_claims_matched → fct_claims → pub_claims are rebuilt
+    # (dbt_project/models); the rest is carried over
     rebuilt = {t.removesuffix(".run") for t, s in second.items() if t.endswith(".run") and s == "success"}
     assert rebuilt == {
         "dbt.stg_bns__bulletin_values",
+        "dbt.int_official_bns_values_unpivoted",
         "dbt.int_official_values_unioned",
         "dbt.int_claims_matched",
         "dbt.fct_claims",

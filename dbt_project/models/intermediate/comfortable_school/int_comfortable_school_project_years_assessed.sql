@@ -3,7 +3,7 @@
     report, for the year in progress), and what happened to it during the year. -#}
 with events as (
 
-    select * from {{ ref('fct_comfortable_school_status_history') }}
+    select * from {{ ref('int_comfortable_school_statuses_sequenced') }}
 
 ),
 

@@ -8,7 +8,7 @@ with school_years as (
 
 academic_years as (
 
-    select * from {{ ref('dim_academic_year') }}
+    select * from {{ ref('int_academic_years_linked') }}
 
 ),
 

@@ -11,7 +11,7 @@ with changes as (
 
 territories as (
 
-    select * from {{ ref('dim_territory') }}
+    select * from {{ ref('int_territories_versioned') }}
 
 ),
 

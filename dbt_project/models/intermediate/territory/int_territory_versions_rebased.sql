@@ -4,7 +4,7 @@
     code lives on with other borders (a `split` took land away) maps to the same code, not exactly. -#}
 with territories as (
 
-    select * from {{ ref('dim_territory') }}
+    select * from {{ ref('int_territories_versioned') }}
 
 ),
 

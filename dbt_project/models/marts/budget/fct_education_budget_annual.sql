@@ -10,10 +10,9 @@ with minfin_years as (
 
 ),
 
-budget as (
+budget_totals as (
 
-    select * from {{ ref('fct_education_budget') }}
-    where territory_basis = 'as_published'
+    select * from {{ ref('int_education_budget_years_totalled') }}
 
 ),
 
@@ -26,15 +25,13 @@ regions as (
 plans as (
 
     select
-        budget.kato_code,
-        budget.year,
-        sum(budget.plan_kzt) as planned_kzt,
-        min(budget.source_name) as source_name,
-        'functional group 04, ' || count(*)::text || ' programmes, report of month ' || max(budget.last_month)::text
-            as plan_source_reference,
-        bool_or(budget.is_synthetic) as plan_is_synthetic
-    from budget
-    group by budget.kato_code, budget.year
+        budget_totals.kato_code,
+        budget_totals.year,
+        budget_totals.plan_kzt as planned_kzt,
+        budget_totals.source_name,
+        budget_totals.source_reference as plan_source_reference,
+        budget_totals.is_synthetic as plan_is_synthetic
+    from budget_totals
 
 ),
 

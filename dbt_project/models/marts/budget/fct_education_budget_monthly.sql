@@ -20,15 +20,14 @@
 {%- endif %}
 
 {#- Monthly execution of the education budget (functional group 04) by region and programme, open
-    budgets. Incremental on (year, month): a run merges the months that a batch loaded after the
-    newest batch in the table delivers, and the month after each (its own execution is its
-    cumulative amount minus the previous month's, so a re-delivered month changes it). Months whose
-    rows came from a batch that is no longer loaded (withdrawn, superseded) are merged again, and rows
-    left without a loaded batch are deleted after the merge. -#}
-with execution as (
+    budgets (int_education_budget_months_labelled). Incremental on (year, month): a run merges the
+    months that a batch loaded after the newest batch in the table delivers, and the month after each
+    (its own execution is its cumulative amount minus the previous month's, so a re-delivered month
+    changes it). Months whose rows came from a batch that is no longer loaded (withdrawn, superseded)
+    are merged again, and rows left without a loaded batch are deleted after the merge. -#}
+with months as (
 
-    select * from {{ ref('stg_budget__execution') }}
-    where is_education
+    select * from {{ ref('int_education_budget_months_labelled') }}
 
 ),
 
@@ -38,20 +37,14 @@ batches as (
 
 ),
 
-topics as (
-
-    select * from {{ ref('budget_programme_topics') }}
-
-),
-
 new_months as (
 
     {#- all months on a full build; on an incremental run those of batches newer than the table's newest -#}
     select distinct
-        execution.year,
-        execution.month
-    from execution
-    where execution.batch_id > {{ newest_batch_loaded }}
+        months.year,
+        months.month
+    from months
+    where months.source_batch_id > {{ newest_batch_loaded }}
     {% if is_incremental() -%}
         union
         select distinct
@@ -78,46 +71,14 @@ months_to_merge as (
 
 ),
 
-selected as (
-
-    select execution.*
-    from execution
-    inner join months_to_merge
-        on
-            execution.year = months_to_merge.year
-            and execution.month = months_to_merge.month
-
-),
-
 final as (
 
-    select
-        selected.kato_code,
-        selected.year,
-        selected.month,
-        selected.report_month_date,
-        selected.functional_group,
-        selected.subgroup,
-        selected.administrator,
-        selected.program_code,
-        {{ budget_program_key('selected') }} as program_key,
-        selected.program_name,
-        topics.topic,
-        'as_published' as territory_basis,
-        selected.plan_kzt,
-        selected.executed_kzt,
-        selected.executed_in_month_kzt,
-        {{ percent_of('selected.executed_kzt', 'selected.plan_kzt') }} as execution_percent,
-        selected.is_year_end,
-        'Open budgets execution report' as source_name,
-        selected.source_file || ' (row ' || selected.row_id || ')' as source_reference,
-        selected.batch_id as source_batch_id,
-        coalesce(batches.is_synthetic, true) as is_synthetic
-    from selected
-    left join batches
-        on selected.batch_id = batches.batch_id
-    left join topics
-        on selected.program_name ilike topics.name_pattern
+    select months.*
+    from months
+    inner join months_to_merge
+        on
+            months.year = months_to_merge.year
+            and months.month = months_to_merge.month
 
 )
 

@@ -16,7 +16,7 @@ egov_schools as (
 
 territories as (
 
-    select * from {{ ref('dim_territory') }}
+    select * from {{ ref('int_territories_versioned') }}
     where is_valid_on_current_borders_date
 
 ),

@@ -7,7 +7,7 @@ with territory_names as (
 
 territories as (
 
-    select * from {{ ref('dim_territory') }}
+    select * from {{ ref('int_territories_versioned') }}
 
 ),
 

@@ -47,7 +47,7 @@ school_counts as (
 
 academic_years as (
 
-    select * from {{ ref('dim_academic_year') }}
+    select * from {{ ref('int_academic_years_linked') }}
 
 ),
 

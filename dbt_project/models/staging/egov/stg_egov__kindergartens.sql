@@ -57,8 +57,8 @@ final as (
         deduplicated.district_name,
         regions.kato_code as region_kato_code,
         districts.kato_code,
-        case when btrim(deduplicated.places_text) ~ '^\d+$' then btrim(deduplicated.places_text)::int end as places,
-        case when btrim(deduplicated.children_count_text) ~ '^\d+$' then btrim(deduplicated.children_count_text)::int end
+        {{ whole_number('deduplicated.places_text') }}::int as places,
+        {{ whole_number('deduplicated.children_count_text') }}::int
             as children_count,
         case when btrim(deduplicated.established_year_text) ~ '^\d{4}$' then btrim(deduplicated.established_year_text)::int end
             as established_year,

@@ -63,11 +63,11 @@ final as (
         regions.kato_code as region_kato_code,
         districts.kato_code,
         deduplicated.language_of_instruction,
-        case when btrim(deduplicated.student_count_text) ~ '^\d+$' then btrim(deduplicated.student_count_text)::int end
+        {{ whole_number('deduplicated.student_count_text') }}::int
             as student_count,
         case when btrim(deduplicated.established_year_text) ~ '^\d{4}$' then btrim(deduplicated.established_year_text)::int end
             as established_year,
-        case when btrim(deduplicated.design_capacity_text) ~ '^\d+$' then btrim(deduplicated.design_capacity_text)::int end
+        {{ whole_number('deduplicated.design_capacity_text') }}::int
             as design_capacity,
         case when btrim(deduplicated.latitude_text) ~ '^-?\d+(\.\d+)?$' then btrim(deduplicated.latitude_text)::numeric end
             as latitude,
