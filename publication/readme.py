@@ -107,7 +107,10 @@ def sheet_names(snapshot: ReleaseSnapshot) -> dict[str, str]:
 def opening_blocks(snapshot: ReleaseSnapshot) -> list[tuple[str, list]]:
     rid = snapshot.release_id
     blocks: list[tuple[str, list]] = [
-        (f"edu-wh release {rid}", [[README_TEXT["what"][i].format(id=rid)] for i in range(3)]),
+        (
+            f"edu-wh: {rid}-шығарылым / выпуск {rid} / release {rid}",
+            [[README_TEXT["what"][i].format(id=rid)] for i in range(3)],
+        ),
     ]
     if snapshot.is_synthetic:
         blocks.append(("", [[text] for text in README_TEXT["synthetic"]]))

@@ -262,7 +262,7 @@ def test_the_readme_sheet_says_what_when_which_checks_and_how_to_read(scenario):
             "where g.gate_run_id = r.gate_run_id and g.success) from meta.releases r where release_id = %s",
             (scenario.first,),
         ).fetchone()
-    assert f"edu-wh release {scenario.first}" in text
+    assert f"edu-wh: {scenario.first}-шығарылым / выпуск {scenario.first} / release {scenario.first}" in text
     assert published_at.isoformat() in text
     assert f"gate run {gate_run_id}: {checks} of {checks} checks passed" in text
     assert "1–3-жолдар" in text and "строки 1–3" in text and "rows 1–3" in text
