@@ -142,6 +142,8 @@ def test_money_columns_name_their_unit(manifest):
             if (
                 set(name.split("_")) & {"amount", "cost", "budget", "spend", "plan", "executed"}
                 and not name.endswith(("_kzt", "_kzt_thousands", "_pct", "_percent", "_ratio", "_share", "_year"))
+                # provenance of a group of figures (budget_source_name, budget_is_synthetic) is not money
+                and not name.endswith(("_source_name", "_source_reference", "_is_synthetic"))
                 and not name.startswith(("is_", "has_"))
             ):
                 if node["columns"][name].get("data_type") in (None, "numeric", "bigint", "integer"):
