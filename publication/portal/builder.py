@@ -26,7 +26,8 @@ from pathlib import Path
 from expectations import check_texts
 from publication import codes
 from publication.contract import LANGUAGES, PERCENT_UNITS, RATIO_UNITS, ColumnSpec
-from publication.portal.charts import ALMATY, YEAR_COLUMNS, ChartSpec, Territories, _filter_rows, _first, build_charts
+from publication.portal.chart_specs import ALMATY, YEAR_COLUMNS, ChartSpec, _first
+from publication.portal.charts import Territories, _filter_rows, build_charts
 from publication.portal.claims_view import claims_view
 from publication.portal.i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, ui_strings
 from publication.snapshot import ReleaseSnapshot
