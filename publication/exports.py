@@ -243,6 +243,23 @@ def _data_cell(ws, value, number_format: str | None):
     return cell
 
 
+def _label_and_header_rows(ws, labels: Sequence[Sequence[str]], header: Sequence[str], styles: Styles) -> None:
+    """The kk / ru / en label rows and the column-name row over a sheet's data, styled alike on every sheet."""
+    for lang_index, texts in enumerate(labels):
+        row = []
+        for text in texts:
+            cell = _text_cell(ws, text)
+            cell.font, cell.fill, cell.alignment = styles.label_font, styles.label_fills[lang_index], styles.wrap
+            row.append(cell)
+        ws.append(row)
+    cells = []
+    for name in header:
+        cell = _text_cell(ws, name)
+        cell.font, cell.fill, cell.border = styles.header_font, styles.header_fill, styles.bottom
+        cells.append(cell)
+    ws.append(cells)
+
+
 def add_table_sheet(wb, table: TableData, title: str, styles: Styles) -> dict:
     """One sheet: kk / ru / en label rows, the header row, the data. Returns what was written."""
     from openpyxl.formatting.rule import FormulaRule
@@ -270,21 +287,9 @@ def add_table_sheet(wb, table: TableData, title: str, styles: Styles) -> dict:
             FormulaRule(formula=[f"${letter}{FIRST_DATA_ROW}=TRUE"], fill=styles.synthetic_fill),
         )
 
-    for lang_index, lang in enumerate(LANGUAGES):
-        row = []
-        for col in cols:
-            cell = _text_cell(ws, col.label(lang))
-            cell.font = styles.label_font
-            cell.fill = styles.label_fills[lang_index]
-            cell.alignment = styles.wrap
-            row.append(cell)
-        ws.append(row)
-    header = []
-    for col in cols:
-        cell = _text_cell(ws, col.name)
-        cell.font, cell.fill, cell.border = styles.header_font, styles.header_fill, styles.bottom
-        header.append(cell)
-    ws.append(header)
+    _label_and_header_rows(
+        ws, [[col.label(lang) for col in cols] for lang in LANGUAGES], [c.name for c in cols], styles
+    )
     formats = [c.number_format for c in cols]
     for r in rows:
         ws.append([_data_cell(ws, v, formats[i]) for i, v in enumerate(r)])
@@ -338,19 +343,7 @@ def add_grid_sheet(
     top = len(labels) + 1  # the header's row
     ws.freeze_panes = f"A{top + 1}"
     ws.auto_filter.ref = f"A{top}:{get_column_letter(len(header))}{len(rows) + top}"
-    for row in labels:
-        out = []
-        for text in row:
-            cell = _text_cell(ws, text)
-            cell.font, cell.alignment = styles.header_font, styles.wrap
-            out.append(cell)
-        ws.append(out)
-    cells = []
-    for name in header:
-        cell = _text_cell(ws, name)
-        cell.font, cell.fill = styles.header_font, styles.header_fill
-        cells.append(cell)
-    ws.append(cells)
+    _label_and_header_rows(ws, labels, header, styles)
     for row in rows:
         out = []
         for v in row:

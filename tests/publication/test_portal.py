@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import threading
 import urllib.request
 from pathlib import Path
 
@@ -14,17 +13,8 @@ import pytest
 from publication.contract import ColumnSpec, TableSpec
 from publication.portal.builder import match_claims
 from publication.snapshot import ReleaseSnapshot, TableData
+from tests.publication.browser import serving
 from tests.publication.release_scenario import EXTRA_TABLE, two_releases
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 
 
 @pytest.fixture(scope="module")
@@ -137,27 +127,8 @@ def test_press_claims_are_listed_under_headline_figures_with_the_warehouse_verdi
 
 @pytest.fixture
 def served(scenario):
-    from publication.portal.server import make_server
-
-    server = make_server(scenario.folder(scenario.second), 0)
-    assert server.server_address[0] == "127.0.0.1"  # never on other interfaces
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip("headless Chromium is not installed at /usr/bin/chromium (apt-get install -y chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+    with serving(scenario.folder(scenario.second)) as url:
+        yield url
 
 
 def _open(browser, url: str):

@@ -14,12 +14,10 @@ The answer keys are read from ``published`` with SQL, not from the portal's code
 
 from __future__ import annotations
 
-import threading
-
 import psycopg
 import pytest
 
-from tests.publication.test_portal import CHROMIUM, CHROMIUM_ARGS
+from tests.publication.browser import serving
 
 WIDTHS = (320, 768, 1100, 1600)
 ALMATY_OBLAST = "190000000"
@@ -75,7 +73,6 @@ CHARTS_JS = """() => {
 @pytest.fixture(scope="module")
 def full_release(released_db):
     """The full release's files, exported from the released warehouse, and the answer keys from SQL."""
-    from publication.portal.server import make_server
     from publication.release_files import export_release
 
     with pytest.MonkeyPatch.context() as mp:
@@ -110,31 +107,15 @@ def full_release(released_db):
                 (latest,),
             ).fetchall()
         }
-    server = make_server(folder, 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield {
-        "url": f"http://127.0.0.1:{server.server_address[1]}",
-        "names": names,
-        "split": split,
-        "budget_years": budget_years,
-        "latest": latest,
-        "deficit_regions": deficit_regions,
-    }
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip("headless Chromium is not installed at /usr/bin/chromium (apt-get install -y chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+    with serving(folder) as url:
+        yield {
+            "url": url,
+            "names": names,
+            "split": split,
+            "budget_years": budget_years,
+            "latest": latest,
+            "deficit_regions": deficit_regions,
+        }
 
 
 @pytest.mark.browser

@@ -12,15 +12,14 @@ from __future__ import annotations
 
 import csv
 import re
-import threading
 from collections import Counter
 from decimal import Decimal
 
 import psycopg
 import pytest
 
+from tests.publication.browser import serving
 from tests.publication.claims_scenario import claims_releases, published
-from tests.publication.test_portal import CHROMIUM, CHROMIUM_ARGS
 
 CODE_LABELS = "dbt_project/seeds/code_labels.csv"
 
@@ -120,26 +119,8 @@ def _labels(column: str) -> dict[str, dict[str, str]]:
 
 @pytest.fixture(scope="module")
 def served(scenario):
-    from publication.portal.server import make_server
-
-    server = make_server(scenario.folder(scenario.second), 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip("headless Chromium is not installed at /usr/bin/chromium (apt-get install -y chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+    with serving(scenario.folder(scenario.second)) as url:
+        yield url
 
 
 @pytest.mark.browser

@@ -4,13 +4,11 @@ card or the window, and the figures of ``published`` written as people write the
 
 from __future__ import annotations
 
-import threading
-
 import psycopg
 import pytest
 
+from tests.publication.browser import serving
 from tests.publication.release_scenario import two_releases
-from tests.publication.test_portal import CHROMIUM, CHROMIUM_ARGS
 
 WIDTHS = (320, 768, 1100, 1600)
 NBSP = "\u00a0"
@@ -84,26 +82,8 @@ def scenario(template_db, dbt_manifest, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def served(scenario):
-    from publication.portal.server import make_server
-
-    server = make_server(scenario.folder(scenario.second), 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip("headless Chromium is not installed at /usr/bin/chromium (apt-get install -y chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+    with serving(scenario.folder(scenario.second)) as url:
+        yield url
 
 
 def _page(browser, url: str, width: int):
