@@ -46,8 +46,10 @@ CANDIDATE_COLUMNS = (
     "note",
 )
 ACCEPTED = {"yes", "y", "true", "1", "x", "да", "иә", "ия"}
-PERIOD_KINDS = {"calendar_year", "academic_year", "target_year", "range", "as_of_date"}
 KATO = re.compile(r"^\d{9}$")
+REF = re.compile(r"ref\(['\"](\w+)['\"]\)")
+#: what a reviewer is told beside a value the seeds do not know
+HINTS = {"source_document": "add its title, publisher, date and sha256 to seeds/press_documents.csv first"}
 
 
 def proposed_claim_id(document_file: str, char_start: int | str) -> str:
@@ -116,11 +118,32 @@ def _column(path: Path, column: str) -> set[str]:
         return {row[column] for row in csv.DictReader(fh)}
 
 
+def registry_domains(registry: str = "press_claims_registry") -> dict[str, tuple[set[str], str]]:
+    """column → (the values it may take, where they come from), read from the registry seed's own dbt
+    tests in ``seeds/_seeds.yml`` (``accepted_values`` and ``relationships`` to another seed): a row
+    accepted here passes those tests in the next build, and the rule is written once, in the YAML."""
+    import yaml
+
+    spec = yaml.safe_load((SEEDS_DIR / "_seeds.yml").read_text(encoding="utf-8"))
+    seed = next(s for s in spec["seeds"] if s["name"] == registry)
+    domains = {}
+    for column in seed.get("columns", []):
+        for test in column.get("data_tests") or []:
+            if not isinstance(test, dict):
+                continue
+            kind, body = next(iter(test.items()))
+            args = (body or {}).get("arguments", body) or {}
+            if kind == "accepted_values":
+                domains[column["name"]] = ({str(v) for v in args["values"]}, "the accepted values of seeds/_seeds.yml")
+            elif kind == "relationships" and (ref := REF.search(str(args.get("to", "")))):
+                domains[column["name"]] = (_column(SEEDS_DIR / f"{ref[1]}.csv", args["field"]), f"seeds/{ref[1]}.csv")
+    return domains
+
+
 def check_accepted(rows: list[dict[str, str]], path: Path, registry: Path) -> list[dict[str, str]]:
     """The accepted rows as registry rows; every problem of every accepted row, or a UserError."""
     existing = _column(registry, "claim_id")
-    indicators = _column(SEEDS_DIR / "indicators.csv", "indicator_code")
-    documents = _column(SEEDS_DIR / "press_documents.csv", "document_file")
+    domains = registry_domains()
     accepted, problems, seen = [], [], set()
     for number, row in enumerate(rows, start=2):
         if row.get("accept", "").lower() not in ACCEPTED:
@@ -135,15 +158,10 @@ def check_accepted(rows: list[dict[str, str]], path: Path, registry: Path) -> li
             why.append(f"value {row.get('value')!r} is not a number")
         if row.get("kato_code") and not KATO.match(row["kato_code"]):
             why.append(f"kato_code {row['kato_code']!r} is not a 9-digit KATO code")
-        if row.get("indicator_code") and row["indicator_code"] not in indicators:
-            why.append(f"indicator_code {row['indicator_code']!r} is not in seeds/indicators.csv")
-        if row.get("period_kind") and row["period_kind"] not in PERIOD_KINDS:
-            why.append(f"period_kind {row['period_kind']!r} is not one of {', '.join(sorted(PERIOD_KINDS))}")
-        if row.get("source_document") and row["source_document"] not in documents:
-            why.append(
-                f"the article {row['source_document']} is not in seeds/press_documents.csv "
-                "(add its title, publisher, date and sha256 there first)"
-            )
+        for column, (allowed, where) in domains.items():
+            if row.get(column) and row[column] not in allowed:
+                hint = f" ({HINTS[column]})" if column in HINTS else ""
+                why.append(f"{column} {row[column]!r} is not in {where}{hint}")
         claim_id = row.get("claim_id", "")
         if claim_id in existing:
             why.append(f"claim_id {claim_id} is already in the registry")

@@ -156,3 +156,37 @@ def test_new_articles_give_candidate_claims_that_a_reviewer_accepts_into_the_reg
             + [added[c] for c in ("indicator_code", "period", "period_kind")],
         )
     assert [r for r in candidates(built) if r["source_document"] == SEED_004.name] == []
+
+
+def test_an_accepted_row_must_pass_the_registry_seeds_own_tests(tmp_path):
+    from edu_wh.errors import UserError
+    from ingest.press_candidates import CANDIDATE_COLUMNS, accept_candidates, write_candidates
+
+    # Given a reviewed row of a registered article whose period kind and territory the registry's
+    # tests in seeds/_seeds.yml do not accept (as_of_date is no accepted period_kind; 199999999 is
+    # no territory in seeds/territories.csv)
+    registry = tmp_path / "press_claims_registry.csv"
+    registry.write_bytes(REGISTRY.read_bytes())
+    row = dict.fromkeys(CANDIDATE_COLUMNS, "")
+    row.update(
+        accept="yes",
+        claim_id="press-004-at1",
+        source_document=SEED_004.name,
+        quote="a quote",
+        value="12",
+        unit="schools",
+        kato_code="199999999",
+        indicator_code="schools_count",
+        period="2023",
+        period_kind="as_of_date",
+    )
+    out = write_candidates([row], tmp_path / "reviewed.csv")
+    # When it is accepted
+    with pytest.raises(UserError) as refused:
+        accept_candidates(out, registry)
+    # Then nothing is written and the row is named with both reasons, as the next build would have failed
+    message = refused.value.message
+    assert "row 2 (press-004-at1)" in message
+    assert "period_kind 'as_of_date' is not in the accepted values" in message
+    assert "kato_code '199999999' is not in seeds/territories.csv" in message
+    assert registry.read_bytes() == REGISTRY.read_bytes()
