@@ -195,23 +195,28 @@ def query(
 
 
 @app.command()
-def manifest() -> None:
-    """Build the dbt manifest Cosmos renders the DAGs from (dbt parse; no database access)."""
+def manifest(
+    force: Annotated[
+        bool, typer.Option(help="Parse even if the project has not changed since the last parse.")
+    ] = False,
+) -> None:
+    """Build the dbt manifest Cosmos renders the DAGs from (dbt parse; no database access); a no-op while
+    the project files and settings are those it was parsed from."""
     from edu_wh.dbt_runner import build_manifest
 
-    out.print(f"manifest written to {build_manifest()}")
+    out.print(f"manifest: {build_manifest(force=force)}")
 
 
 @app.command()
 def transform() -> None:
     """dbt build into the candidate schema (what the transform_publish DAG's dbt group does)."""
-    from edu_wh.dbt_runner import dbt_command
+    from edu_wh.dbt_runner import RELEASE_BUILD_ENV, dbt_command
     from edu_wh.lease import pipeline_lease
     from orchestration.tasks import drop_candidate
 
     with pipeline_lease("transform"):
         drop_candidate()
-        dbt_command(["build"], quiet=False)
+        dbt_command(["build"], quiet=False, env=RELEASE_BUILD_ENV)
 
 
 @app.command()

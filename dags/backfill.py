@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from airflow.sdk import Param, dag, task
 
-from orchestration.dags import DEFAULT_ARGS, START_DATE, build_release_chain, notify_failure, registered_sources
+from orchestration.dags import DEFAULT_ARGS, START_DATE, build_release_chain, notify_failure, registered_sources, wanted
 
 PERIOD = {"type": ["null", "string"], "pattern": r"^\d{4}([-/]\d{2})?$"}
 
@@ -95,4 +95,5 @@ def backfill():
     check_rejections(loads) >> first
 
 
-backfill()
+if wanted("backfill"):  # not when a parse is for another DAG (orchestration.dags.wanted)
+    backfill()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from airflow.sdk import dag, task
 
-from orchestration.dags import DEFAULT_ARGS, PUBLISHED_ASSET, START_DATE, notify_failure
+from orchestration.dags import DEFAULT_ARGS, PUBLISHED_ASSET, START_DATE, notify_failure, wanted
 
 
 @dag(
@@ -36,4 +36,5 @@ def export_release():
     export_files()
 
 
-export_release()
+if wanted("export_release"):  # not when a parse is for another DAG (orchestration.dags.wanted)
+    export_release()

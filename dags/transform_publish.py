@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from airflow.sdk import dag
 
-from orchestration.dags import DEFAULT_ARGS, START_DATE, all_raw_assets, build_release_chain, notify_failure
+from orchestration.dags import DEFAULT_ARGS, START_DATE, all_raw_assets, build_release_chain, notify_failure, wanted
 
 
 def _any(assets):
@@ -52,4 +52,5 @@ def transform_publish():
     build_release_chain()
 
 
-transform_publish()
+if wanted("transform_publish"):  # not when a parse is for another DAG (orchestration.dags.wanted)
+    transform_publish()

@@ -12,9 +12,15 @@ from pathlib import Path
 from edu_wh.config import settings
 from edu_wh.errors import UserError
 
+#: what a release build (the transform_publish / backfill DAGs, ``edu-wh transform``) adds to dbt's
+#: environment: no unit tests. They check the models' SQL against fixed inputs, so they run where the
+#: SQL changes (``make test``, CI), not on every release; dbt's own advice for production runs.
+RELEASE_BUILD_ENV = {"DBT_EXCLUDE_RESOURCE_TYPES": "unit_test"}
 
-def dbt_command(args: list[str], *, quiet: bool = True) -> None:
-    """Run dbt in-process against the configured warehouse; raise with dbt's own message on failure."""
+
+def dbt_command(args: list[str], *, quiet: bool = True, env: dict[str, str] | None = None) -> None:
+    """Run dbt in-process against the configured warehouse; raise with dbt's own message on failure.
+    ``env``: more environment for this invocation (e.g. :data:`RELEASE_BUILD_ENV`), restored after."""
     import os
 
     from dbt.cli.main import dbtRunner
@@ -28,7 +34,16 @@ def dbt_command(args: list[str], *, quiet: bool = True) -> None:
     full = [*args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
     if quiet:
         full = ["--quiet", *full]
-    result = dbtRunner().invoke(full)
+    saved = {key: os.environ.get(key) for key in env or {}}
+    os.environ.update(env or {})
+    try:
+        result = dbtRunner().invoke(full)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
     if not result.success:
         failures = []
         for node in getattr(result.result, "results", None) or []:
@@ -40,10 +55,40 @@ def dbt_command(args: list[str], *, quiet: bool = True) -> None:
         raise UserError(f"dbt {args[0]} failed: {detail}", hint=f"see {cfg.home / 'dbt' / 'logs' / 'dbt.log'}")
 
 
-def build_manifest() -> Path:
-    """``dbt parse``: the manifest Cosmos renders the DAG from (no database access)."""
+def manifest_inputs(project_dir: Path | None = None) -> str:
+    """A digest of what ``dbt parse`` reads: every file of the dbt project (not its target or logs),
+    the dbt version and the environment ``profiles.yml`` reads (hashed: it holds the password)."""
+    import hashlib
+
+    from dbt.version import __version__ as dbt_version
+
+    from edu_wh.config import DBT_PROJECT_DIR
+
+    project_dir = project_dir or DBT_PROJECT_DIR
+    digest = hashlib.sha256(dbt_version.encode())
+    for key, value in sorted(settings().dbt_env().items()):
+        digest.update(f"{key}={value}\0".encode())
+    for path in sorted(project_dir.rglob("*")):
+        relative = path.relative_to(project_dir)
+        if path.is_file() and relative.parts[0] not in {"target", "logs", "dbt_packages"}:
+            digest.update(f"{relative}\0".encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def build_manifest(*, force: bool = False) -> Path:
+    """``dbt parse``: the manifest Cosmos renders the DAG from (no database access). As ``make`` would,
+    it is not parsed again while the project files, dbt and its settings are those it was parsed from
+    (a digest beside it, ``manifest.inputs``); ``force`` parses anyway."""
+    path = manifest_path()
+    stamp = path.with_name("manifest.inputs")
+    inputs = manifest_inputs()
+    if not force and path.exists() and stamp.exists() and stamp.read_text(encoding="utf-8") == inputs:
+        return path
+    stamp.unlink(missing_ok=True)
     dbt_command(["parse"])
-    return settings().dbt_target_dir / "manifest.json"
+    stamp.write_text(inputs, encoding="utf-8")
+    return path
 
 
 def manifest_path() -> Path:

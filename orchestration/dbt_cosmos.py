@@ -104,9 +104,11 @@ def start_producer(context) -> None:
     from cosmos.operators._watcher.aggregation import get_tests_status_xcom_key
     from cosmos.operators._watcher.state import get_status_xcom_key, safe_xcom_push
 
+    from orchestration import cosmos_speedups
     from publication.build_plan import BuildPlan, downstream, read_manifest
 
     apply_dbt_env(context)
+    cosmos_speedups.apply()  # only the XComs a sensor reads (orchestration/cosmos_speedups.py)
     ti, producer = context["ti"], context["task"]
     plan = BuildPlan.from_dict(ti.xcom_pull(task_ids=PLAN_TASK_ID))
     if plan.mode != "incremental":

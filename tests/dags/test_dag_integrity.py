@@ -95,6 +95,19 @@ def test_the_dag_folder_parses_without_heavy_imports(dagbag):
     assert not HEAVY & set(probe["modules"]), f"imported at parse time: {HEAVY & set(probe['modules'])}"
 
 
+@pytest.mark.parametrize("dag_id", ["ingest_bns", "transform_publish", "export_release", "backfill"])
+def test_a_parse_for_one_dag_builds_only_that_dag(dagbag, dag_id, monkeypatch):
+    """Airflow's parsing context (a task process, or the demo's ``dag.test()``) names one DAG: the DAG
+    files build that one, not the seven other ingest DAGs or the other Cosmos task group."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    monkeypatch.setenv("_AIRFLOW_PARSING_CONTEXT_DAG_ID", dag_id)
+    bag = DagBag(dag_folder=str(DAGS_DIR))
+    assert not bag.import_errors, bag.import_errors
+    assert set(bag.dag_ids) == {dag_id}
+    assert len(bag.dags[dag_id].tasks) == len(dagbag.dags[dag_id].tasks)  # the same DAG as the full parse
+
+
 def test_backfill_and_transform_publish_share_one_release_chain(dagbag):
     chain = {
         "acquire_lock",
