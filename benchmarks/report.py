@@ -68,8 +68,9 @@ def render_markdown(report: dict) -> str:
     lines += ["| section | figure | measured | target | result |", "|---|---|---:|---:|:---:|"]
     for name, c in all_checks:
         op = {">=": "≥", "<=": "≤", "<": "<"}[c["op"]]
+        earlier = (report["sections"][name].get("measured_in") or {}).get("generated_at")
         lines.append(
-            f"| {name} | {c['label']} | {fmt(c['value'])} {c['unit']} | {op} {fmt(c['target'])} {c['unit']} | "
+            f"| {name}{f' (run of {earlier})' if earlier else ''} | {c['label']} | {fmt(c['value'])} {c['unit']} | {op} {fmt(c['target'])} {c['unit']} | "
             f"**{c['status']}** |"
         )
     for name in SECTIONS:
@@ -81,6 +82,12 @@ def render_markdown(report: dict) -> str:
         if "error" in section:
             lines += ["**ERROR**: the section failed:", "", "```", section["error"], "```"]
             continue
+        if section.get("measured_in"):
+            kept = section["measured_in"]
+            lines += [
+                f"*Kept from the run of {kept['generated_at']} (`{kept['command']}`): not measured by this run.*",
+                "",
+            ]
         for error in section.get("scale_errors", []):
             lines += ["**A scale failed** (its figures are missing below):", "", "```", error, "```", ""]
         lines += RENDERERS[name](section)

@@ -72,6 +72,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "BENCHMARKS.md", help="the markdown report")
     parser.add_argument("--json-out", type=Path, help="the JSON figures (default: benchmarks.json beside --out)")
     parser.add_argument("--only", nargs="+", choices=SECTIONS, help="run only these sections")
+    parser.add_argument(
+        "--keep-other-sections",
+        action="store_true",
+        help="with --only: keep the other sections of the existing JSON report, each marked with the run it is from",
+    )
     parser.add_argument("--workdir", type=Path, help="work directory (default: a new temporary directory)")
     parser.add_argument("--keep-workdir", action="store_true", help="keep the work directory (files, logs, data)")
     args = parser.parse_args(argv)
@@ -153,6 +158,8 @@ def main(argv: list[str] | None = None) -> int:
         server.stop()
         report["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
         report["total_seconds"] = round(time.perf_counter() - started, 1)
+        if args.keep_other_sections:
+            keep_earlier_sections(report, out_json, only)
         if "machine" in report:
             out_md.parent.mkdir(parents=True, exist_ok=True)
             out_json.parent.mkdir(parents=True, exist_ok=True)
@@ -165,6 +172,19 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(workdir, ignore_errors=True)
     failed = [n for n, s in report["sections"].items() if "error" in s]
     return 1 if failed else 0
+
+
+def keep_earlier_sections(report: dict, earlier_json: Path, only: set[str]) -> None:
+    """The sections this run did not measure, from the earlier report, each saying which run it is from."""
+    if not earlier_json.exists():
+        return
+    earlier = json.loads(earlier_json.read_text(encoding="utf-8"))
+    for name in SECTIONS:
+        if name in only or name not in earlier.get("sections", {}):
+            continue
+        section = earlier["sections"][name]
+        section.setdefault("measured_in", {"generated_at": earlier["generated_at"], "command": earlier["command"]})
+        report["sections"][name] = section
 
 
 if __name__ == "__main__":
