@@ -4,6 +4,7 @@
   demo's), and stops it at the end.
 * ``warehouse``: a new, bootstrapped database for one test (a copy of a template database, ~0.1 s),
   selected through ``EDU_WH_DATABASE_URL`` exactly as a user would point the CLI at a server.
+* ``seeded``: the same with the dbt seeds built (what a raw suite reads), for the raw-suite tests.
 * ``released_warehouse``: a database in which the whole pipeline already ran once through
   Airflow's ``dag.test()``; shared by the tests that only read from it.
 """
@@ -103,10 +104,9 @@ def drop_database(name: str) -> None:
         conn.execute(f'drop database if exists "{name}" with (force)')
 
 
-@pytest.fixture
-def warehouse(template_db, monkeypatch, tmp_path) -> str:
-    """A fresh bootstrapped database; every component points at it via EDU_WH_DATABASE_URL."""
-    name = new_database(template_db)
+def _fresh_database(template: str, monkeypatch, tmp_path):
+    """A copy of ``template`` that every component points at (EDU_WH_DATABASE_URL), dropped afterwards."""
+    name = new_database(template)
     url = admin_url(name)
     monkeypatch.setenv("EDU_WH_DATABASE_URL", url)
     monkeypatch.setenv("EDU_WH_LANDING_DIR", str(tmp_path / "landing"))
@@ -116,9 +116,40 @@ def warehouse(template_db, monkeypatch, tmp_path) -> str:
 
 
 @pytest.fixture
+def warehouse(template_db, monkeypatch, tmp_path) -> str:
+    """A fresh bootstrapped database; every component points at it via EDU_WH_DATABASE_URL."""
+    yield from _fresh_database(template_db, monkeypatch, tmp_path)
+
+
+@pytest.fixture
 def db(warehouse):
     with psycopg.connect(warehouse, autocommit=True) as conn:
         yield conn
+
+
+@pytest.fixture(scope="session")
+def seeded_template(template_db) -> str:
+    """A bootstrapped database with the dbt seeds built once (``dbt seed``), copied for each test."""
+    from edu_wh.dbt_runner import dbt_command
+
+    name = new_database(template_db, prefix="seeded_template")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("EDU_WH_DATABASE_URL", admin_url(name))
+        dbt_command(["seed"])
+    with psycopg.connect(admin_url(), autocommit=True) as conn:  # a template must have no open sessions
+        conn.execute(
+            "select pg_terminate_backend(pid) from pg_stat_activity where datname = %s and pid <> pg_backend_pid()",
+            (name,),
+        )
+    yield name
+    drop_database(name)
+
+
+@pytest.fixture
+def seeded(seeded_template, monkeypatch, tmp_path) -> str:
+    """A fresh warehouse with the dbt seeds (schema ``reference``) built, as a build leaves it (what a
+    raw suite reads: territories, code lists)."""
+    yield from _fresh_database(seeded_template, monkeypatch, tmp_path)
 
 
 @pytest.fixture(scope="session")

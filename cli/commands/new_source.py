@@ -6,10 +6,14 @@ It copies the pieces of the source named by ``--like`` with its names replaced b
 * the staging folder, ``dbt_project/models/staging/<like>/`` → ``…/staging/<name>/`` (the source's
   YAML, the models' YAML with grain and tests, and each ``stg_<like>__*.sql``);
 * the raw suite, ``expectations/suites/raw_<like>.py`` → ``raw_<name>.py``;
-* the tests, ``tests/ingest/test_<like>.py`` and ``tests/expectations/test_raw_<like>.py``;
+* the tests, ``tests/ingest/test_<like>.py``: one module per source, testing its parser, its loading,
+  staging and DAG, and its raw suite (a source that still keeps its raw-suite tests apart, in
+  ``tests/expectations/test_raw_<like>.py``, has that module copied too, with a note to fold it in);
 
 then adds the source to ``SOURCES`` in ``ingest/registry.py`` (its own family, so its own ingest DAG
-``ingest_<name>``); where the file is not as expected, it prints the line to add instead. A check
+``ingest_<name>``); where the file is not as expected, it prints the line to add instead. Copied like
+``kato`` (one staging model) that is 6 new files: the parser, the staging model and its two YAML files
+(dbt keeps a source's YAML apart from its models'), the suite and the tests. A check
 text of the copied suite that names the source's own files gets its kk/ru/en entry in
 ``expectations/catalogue/check_texts.yml`` copied with the same names replaced.
 
@@ -182,10 +186,16 @@ def plan(root: Path, name: str, like: str, what: str | None = None) -> Scaffold:
     for path in (
         root / "expectations" / "suites" / f"raw_{like}.py",
         root / "tests" / "ingest" / f"test_{like}.py",
-        root / "tests" / "expectations" / f"test_raw_{like}.py",
+        root / "tests" / "expectations" / f"test_raw_{like}.py",  # a source whose raw-suite tests are apart
     ):
         if path.exists():
             copies[path] = path.with_name(rename(path.name))
+    if (root / "tests" / "expectations" / f"test_raw_{like}.py").exists():
+        notes.append(
+            f"{like} keeps its raw-suite tests apart (tests/expectations/test_raw_{like}.py): fold "
+            f"tests/expectations/test_raw_{name}.py into tests/ingest/test_{name}.py, one test module a "
+            "source, as tests/ingest/test_kato.py does"
+        )
     scaffold = Scaffold(name, like, notes=notes)
     for source, target in copies.items():
         if target.exists():

@@ -1,5 +1,6 @@
-"""Shared pieces of the gate tests: a warehouse with the reference seeds built, the generated drop,
-and helpers that run suites through the real gate and read what failed."""
+"""Shared pieces of the gate tests: the generated drop, and helpers that run suites through the real
+gate and read what failed (imported by each source's raw-suite tests; the ``seeded`` warehouse is in
+``tests/conftest.py``)."""
 
 from __future__ import annotations
 
@@ -12,39 +13,6 @@ import pytest
 from edu_wh.errors import UserError
 from expectations.framework import CheckResult, GateReport, Suite
 from expectations.gate import run_gate
-
-
-@pytest.fixture(scope="session")
-def seeded_template(template_db) -> str:
-    """A bootstrapped database with the dbt seeds built once (``dbt seed``), copied for each test."""
-    from edu_wh.dbt_runner import dbt_command
-    from tests.conftest import admin_url, drop_database, new_database
-
-    name = new_database(template_db, prefix="seeded_template")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("EDU_WH_DATABASE_URL", admin_url(name))
-        dbt_command(["seed"])
-    with psycopg.connect(admin_url(), autocommit=True) as conn:  # a template must have no open sessions
-        conn.execute(
-            "select pg_terminate_backend(pid) from pg_stat_activity where datname = %s and pid <> pg_backend_pid()",
-            (name,),
-        )
-    yield name
-    drop_database(name)
-
-
-@pytest.fixture
-def seeded(seeded_template, monkeypatch, tmp_path) -> str:
-    """A fresh warehouse with the dbt seeds (schema ``reference``) built, as a build leaves it."""
-    from tests.conftest import admin_url, drop_database, new_database
-
-    name = new_database(seeded_template)
-    url = admin_url(name)
-    monkeypatch.setenv("EDU_WH_DATABASE_URL", url)
-    monkeypatch.setenv("EDU_WH_LANDING_DIR", str(tmp_path / "landing"))
-    monkeypatch.setenv("EDU_WH_RELEASES_DIR", str(tmp_path / "releases"))
-    yield url
-    drop_database(name)
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,9 @@
 {#- Comfortable School progress by territory (district and region) and calendar year, against the
     targets the press states: projects and places registered, under construction during the year,
     finished by the start of the school year (1 September), finished in the year and in total
-    (cumulative), delayed, and the status at the end of the year (or at the latest report). -#}
+    (cumulative), delayed, and the status at the end of the year (or at the latest report). Each
+    registered project counts in its district and its region, as published and in current borders
+    (the macro territory_placements). -#}
 with project_years as (
 
     select * from {{ ref('int_comfortable_school_project_years_assessed') }}
@@ -38,20 +40,8 @@ placed as (
         project_years.source_batch_id,
         project_years.is_synthetic
     from project_years
-    cross join
-        lateral (
-            values
-            (project_years.kato_code, project_years.region_kato_code, 'district', 'as_published'),
-            (project_years.region_kato_code, project_years.region_kato_code, 'region', 'as_published'),
-            (project_years.current_kato_code, project_years.current_region_kato_code, 'district', 'current_borders'),
-            (project_years.current_region_kato_code, project_years.current_region_kato_code, 'region', 'current_borders')
-        ) as territories (kato_code, region_kato_code, aggregation_level, territory_basis)
-    where
-        project_years.is_registered
-        and not (
-            territories.aggregation_level = 'district'
-            and territories.kato_code in (project_years.region_kato_code, project_years.current_region_kato_code)
-        )
+    {{ territory_placements('project_years') }}
+    where project_years.is_registered
 
 ),
 

@@ -1,7 +1,7 @@
 {#- NEDB school-years added up by territory: each school-year counts in its district and its region,
     once with the territories as delivered (as published) and once re-based to the territories of
     var('current_borders_date') (exact: every school carries its district's code, mapped through
-    int_territory_versions_rebased). -#}
+    int_territory_versions_rebased): the macro territory_placements. -#}
 with school_years as (
 
     select * from {{ ref('int_school_years_rebased') }}
@@ -38,19 +38,7 @@ placed as (
         school_years.source_batch_id,
         school_years.is_synthetic
     from school_years
-    cross join
-        lateral (
-            values
-            (school_years.kato_code, school_years.region_kato_code, 'district', 'as_published'),
-            (school_years.region_kato_code, school_years.region_kato_code, 'region', 'as_published'),
-            (school_years.current_kato_code, school_years.current_region_kato_code, 'district', 'current_borders'),
-            (school_years.current_region_kato_code, school_years.current_region_kato_code, 'region', 'current_borders')
-        ) as territories (kato_code, region_kato_code, aggregation_level, territory_basis)
-    {#- a school delivered with its region's code counts once, in the region -#}
-    where not (
-        territories.aggregation_level = 'district'
-        and territories.kato_code in (school_years.region_kato_code, school_years.current_region_kato_code)
-    )
+    {{ territory_placements('school_years') }}
 
 ),
 
