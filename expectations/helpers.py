@@ -84,8 +84,8 @@ def _has_table(ctx: GateContext, table: str) -> bool:
 
 
 # --- rules shared with dbt -----------------------------------------------------------------------
-# Each is one dbt macro, made a SQL function in the reference schema by dbt's on-run-start
-# (dbt_project/macros/rule_functions.sql): the gate calls the function, so no rule is written twice.
+# Each is one dbt macro (some rendered from `vars: rules:` of dbt_project.yml, which the parsers read), made a
+# SQL function in `reference` by dbt's on-run-start (macros/rule_functions.sql): the gate calls the function.
 
 
 def rule_sql(rule: str, expression: str) -> str:
@@ -94,7 +94,7 @@ def rule_sql(rule: str, expression: str) -> str:
 
 
 def normalize_name_sql(expression: str) -> str:
-    """``macros/normalize_name.sql`` (the SQL side of ``ingest.reference.normalize_name``)."""
+    """``macros/normalize_name.sql``: ``rules.normalize_name`` of dbt_project.yml, as ``ingest.reference.normalize_name``."""
     return rule_sql("normalize_name", expression)
 
 

@@ -25,8 +25,8 @@ Nothing is found by cell address or sheet name. The reader finds, by content:
   label that is not a known territory is quarantined.
 
 Each value cell becomes one raw row with its text as delivered and its cell reference. Cells must
-hold a number, a BNS marker (``-``, ``…``/``...``, ``х``, ``0,0``) or a formula; anything else is
-quarantined, as is a row label repeated within a table.
+hold a number, a BNS marker (``-``, ``…``/``...``, ``х``, ``0,0``) or a formula, as staging reads them
+(``rules.bns_cell`` of dbt_project.yml); anything else is quarantined, as is a row label repeated within a table.
 """
 
 from __future__ import annotations

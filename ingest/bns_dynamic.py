@@ -15,7 +15,8 @@ Nothing is found by cell address. Per sheet the reader finds, by content:
 
 Each value cell becomes one raw row (long format) with its text as delivered and its cell
 reference. Cells must hold a number or one of the BNS markers (``-``, ``…``, ``х``, ``0,0``) or a
-formula; anything else, and any row label that is not a known territory, is quarantined.
+formula, as staging reads them (``rules.bns_cell`` of dbt_project.yml, :func:`ingest.bns.values.is_value_text`);
+anything else, and any row label that is not a known territory, is quarantined.
 """
 
 from __future__ import annotations

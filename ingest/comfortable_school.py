@@ -60,7 +60,7 @@ ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})([T ]00:00(:00)?)?$")
 
 def normalize(text: str | None) -> str:
     """Labels and headers compared as staging compares them with the seed: the house's name
-    normalisation (``ingest.reference.normalize_name``, the twin of the dbt macro)."""
+    normalisation (``ingest.reference.normalize_name``, the rule the dbt macro renders too)."""
     return normalize_name(text or "")
 
 

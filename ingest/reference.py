@@ -1,8 +1,10 @@
-"""Reference lists shared by the parsers and dbt: territory names and units.
+"""Reference lists and rules shared by the parsers and dbt: territory names, units, name normalisation.
 
-They live as dbt seeds in ``dbt_project/seeds/`` (one source of truth, reviewed like code); the
-parsers read the same files to validate rows before they reach raw. ``normalize_name`` has a SQL
-twin, the dbt macro ``normalize_name``; ``tests/ingest/test_reference.py`` keeps them equal.
+The lists live as dbt seeds in ``dbt_project/seeds/`` (one source of truth, reviewed like code); the
+parsers read the same files to validate rows before they reach raw. The rules both sides apply are
+data in ``dbt_project/dbt_project.yml`` (``vars: rules:``): dbt's macros render their SQL from them
+and :func:`rules` hands them to the parsers, which run without a database. ``tests/ingest/test_reference.py``
+runs real labels and cells through both sides.
 """
 
 from __future__ import annotations
@@ -10,22 +12,61 @@ from __future__ import annotations
 import csv
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+
+import yaml
 
 from edu_wh.config import DBT_PROJECT_DIR
 
 SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
+RULES_FILE = DBT_PROJECT_DIR / "dbt_project.yml"
 
 KAZAKH_LETTERS = set("әғқңөұүһіӘҒҚҢӨҰҮҺІ")
-_MARKERS = re.compile(r"\*+|\d+\)")
-_SPACES = re.compile(r"\s+")
+
+
+@functools.cache
+def rules() -> dict:
+    """``vars: rules:`` of dbt_project.yml: the rules the macros render into SQL, as data."""
+    with open(RULES_FILE, encoding="utf-8") as fh:
+        return yaml.safe_load(fh)["vars"]["rules"]
+
+
+def rule_pattern(pattern: str) -> re.Pattern:
+    """A pattern of the rules compiled, ``{space}`` written out (``rules.space``), as the macro
+    ``rule_pattern`` writes it for PostgreSQL."""
+    return re.compile(pattern.replace("{space}", rules()["space"]))
+
+
+def _step(step) -> Callable[[str], str]:
+    """One step of ``rules.normalize_name`` as the macro ``normalize_name`` renders it in SQL."""
+    if step == "trim":  # PostgreSQL's trim(): spaces
+        return lambda text: text.strip(" ")
+    if step == "lower":
+        return str.lower
+    if isinstance(step, dict) and "pattern" in step:
+        pattern, replacement = rule_pattern(step["pattern"]), step["replacement"]
+        if "\\" in replacement:  # PostgreSQL reads \1 and \& in a replacement, Python's lambda would not
+            raise ValueError(f"{RULES_FILE}: rules.normalize_name: a replacement is plain text: {replacement!r}")
+        return lambda text: pattern.sub(lambda _: replacement, text)  # the replacement is plain text
+    if isinstance(step, dict) and "text" in step:
+        old, new = step["text"], step["replacement"]
+        return lambda text: text.replace(old, new)
+    raise ValueError(f"{RULES_FILE}: rules.normalize_name: unknown step {step!r}")
+
+
+@functools.cache
+def _name_steps() -> tuple[Callable[[str], str], ...]:
+    return tuple(_step(step) for step in rules()["normalize_name"])
 
 
 def normalize_name(name: str) -> str:
-    """Lower-case, footnote markers (``*``, ``1)``) and extra spaces removed, ``ё`` → ``е``."""
-    text = _MARKERS.sub("", name or "")
-    text = _SPACES.sub(" ", text).strip().lower().replace("ё", "е")
-    return text.replace("г. ", "г.")
+    """A name as names are compared: the steps of ``rules.normalize_name`` (footnote marks ``*``, ``1)``
+    and extra spaces removed, lower case, ``ё`` → ``е``, ``г. X`` → ``г.X``)."""
+    text = name or ""
+    for step in _name_steps():
+        text = step(text)
+    return text
 
 
 def detect_language(texts) -> str:

@@ -1,21 +1,22 @@
-{#- BNS cell text → numeric value, and why a value is missing. Markers from the bulletins' legend
-    (Усл.обозначения): "-" none, "…"/"..." missing, "х" confidential, "0,0" negligible. -#}
+{#- BNS cell text → numeric value, and why a value is missing: the markers, the number and the formula
+    of var('rules').bns_cell (dbt_project.yml), which the parsers read too (ingest/bns/values.py). -#}
 {% macro bns_value_status(text) -%}
+{%- set cell = var('rules')['bns_cell'] -%}
     case
         when {{ text }} is null then 'empty'
-        when btrim({{ text }}) in ('-', '–', '—') then 'none'
-        when btrim({{ text }}) in ('…', '...') then 'missing'
-        when btrim({{ text }}) in ('х', 'x', 'Х', 'X') then 'confidential'
-        when btrim({{ text }}) = '0,0' then 'negligible'
-        when btrim({{ text }}) like '=%' then 'formula'
+{%- for status in cell['markers'] %}
+        when btrim({{ text }}) in {{ rule_texts(cell['markers'][status]) }} then {{ rule_text(status) }}
+{%- endfor %}
+        when btrim({{ text }}) like {{ rule_text(cell['formula'] ~ '%') }} then 'formula'
         else 'reported'
     end
 {%- endmacro %}
 
 {% macro bns_value(text) -%}
+{%- set cell = var('rules')['bns_cell'] -%}
     case
-        when btrim({{ text }}) = '0,0' then 0
-        when btrim({{ text }}) ~ '^-?\d[\d\s\u00a0]*([.,]\d+)?$'
-            then replace(regexp_replace(btrim({{ text }}), '[\s\u00a0]', '', 'g'), ',', '.')::numeric
+        when btrim({{ text }}) in {{ rule_texts(cell['markers']['negligible']) }} then 0
+        when btrim({{ text }}) ~ {{ rule_pattern(cell['number']) }}
+            then replace(regexp_replace(btrim({{ text }}), {{ rule_pattern('[{space}]') }}, '', 'g'), ',', '.')::numeric
     end
 {%- endmacro %}

@@ -39,7 +39,7 @@ def build(ctx: GateContext) -> list[Check]:
                 ],
             ),
             protects="every missing value says why it is missing",
-            resolve="a new BNS marker appeared: add it to macros/parse_bns_value.sql",
+            resolve="a new BNS marker appeared: add it to rules.bns_cell in dbt_project/dbt_project.yml",
         ),
         Check(
             gxe.ExpectColumnValuesToBeInSet(column="population_type", value_set=["total", "urban", "rural"]),

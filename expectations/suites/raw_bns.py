@@ -14,16 +14,17 @@ from expectations.helpers import (
     known_kato_check,
     required_columns_check,
     rows_check,
+    sql_list,
     unique_key_check,
     volume_checks,
     with_reference,
 )
 from expectations.rules import regions_add_up_check
 from ingest.bns.reader import SOURCE
+from ingest.bns.values import cell_rules, hidden_statuses
 
 #: a value that moved by more than this share against the previous delivery of the same cell is reported
 REVISION_TOLERANCE = 0.001
-MARKERS = ["none", "not_available", "confidential", "negligible", "formula"]
 PERIOD_KINDS = ["year", "academic_year", "quarter", "half_year", "cumulative", "month", "date"]
 #: units whose values of the regions add up to the republic
 ADDITIVE_UNITS = ["count", "persons", "kzt", "tonnes", "places"]
@@ -85,14 +86,14 @@ def build(ctx: GateContext) -> list[Check]:
             "from batch_rows where (marker is null or marker = 'negligible') "
             "and (value is null or value !~ '^-?[0-9]+([.][0-9]+)?$')",
             protects="every cell holds a number or a BNS marker (-, …, х, 0,0) or a formula",
-            resolve="a new marker or a typing error in the BNS file: add the marker to ingest/bns/values.py, or ask "
-            "BNS for a corrected file",
+            resolve="a new marker or a typing error in the BNS file: add the marker to rules.bns_cell in dbt_project/dbt_project.yml, "
+            "or ask BNS for a corrected file",
         ),
         allowed_values_check(
             "marker",
-            MARKERS,
+            [*cell_rules()["markers"], "formula"],
             protects="markers are the BNS legend's",
-            resolve="a new marker needs a meaning: add it to ingest/bns/values.py and here",
+            resolve="a new marker needs a meaning: add it to rules.bns_cell in dbt_project/dbt_project.yml",
         ),
         allowed_values_check(
             "period_kind",
@@ -145,7 +146,7 @@ def parts_check() -> Check:
         cell="b.cell_ref",
         count_of="distinct b.kato_code",
         counted="b.value is not null",
-        gap="b.marker in ('not_available', 'confidential', 'formula')",
+        gap=f"b.marker in {sql_list(hidden_statuses())}",
         aggregates={"decimals": "max(length(substring(b.value from '[.]([0-9]+)$')))"},
         min_regions=14,
         tolerance="greatest(0.5 * summed * power(10, -coalesce(decimals, 0)), 0.001 * republic)",

@@ -18,12 +18,14 @@ from expectations.helpers import (
     normalize_name_sql,
     required_columns_check,
     rows_check,
+    sql_list,
     unique_key_check,
     volume_checks,
     with_reference,
 )
 from expectations.rules import regions_add_up_check
 from expectations.suites.raw_bns import revision_check
+from ingest.bns.values import hidden_statuses
 from ingest.bns_bulletin import SOURCE
 
 CELLS = f"""
@@ -108,7 +110,7 @@ having count(*) > 1
             CELLS + "select " + WHERE + ", cell_ref, cell_text, 'not a number, a BNS marker or a formula: ' || "
             "cell_text as problem from cells where status = 'reported' and value is null",
             protects="every cell holds a number or a BNS marker (-, …, х, 0,0)",
-            resolve="a new marker or a typing error in the bulletin: add the marker to macros/parse_bns_value.sql, "
+            resolve="a new marker or a typing error in the bulletin: add the marker to rules.bns_cell in dbt_project/dbt_project.yml, "
             "or ask BNS for a corrected file",
         ),
         rows_check(
@@ -160,7 +162,7 @@ additive as (
                 },
                 cell="additive.cell_ref",
                 counted="additive.status in ('reported', 'negligible')",
-                gap="additive.status in ('missing', 'confidential', 'formula')",
+                gap=f"additive.status in {sql_list(hidden_statuses())}",
                 aggregates={"is_money": "bool_or(additive.is_money)", "decimals": "max(additive.decimals)"},
                 tolerance="0.5 * summed * power(10, -decimals)",
                 gaps_bound_the_sum=True,

@@ -20,6 +20,7 @@ from expectations.helpers import (
     required_columns_check,
     rows_check,
     rule_sql,
+    sql_list,
     sql_text,
     unique_key_check,
     volume_checks,
@@ -27,6 +28,7 @@ from expectations.helpers import (
 )
 from expectations.rules import regions_add_up_check
 from expectations.suites.raw_bns import revision_check
+from ingest.bns.values import hidden_statuses
 from ingest.bns_dynamic import SOURCE
 
 #: BNS footnote: "До 2008 года данные по типу местности представлены без вечерних общеобразовательных школ"
@@ -86,8 +88,8 @@ def build(ctx: GateContext) -> list[Check]:
             CELLS + "select " + WHERE + ", cell_ref, cell_text, 'not a number, a BNS marker or a formula: ' || "
             "cell_text as problem from cells where status = 'reported' and value is null",
             protects="every cell holds a number or a BNS marker (-, …, х, 0,0)",
-            resolve="a new marker or a typing error in the BNS file: add the marker to macros/parse_bns_value.sql "
-            "and ingest/bns_dynamic.py, or ask BNS for a corrected file",
+            resolve="a new marker or a typing error in the BNS file: add the marker to rules.bns_cell in dbt_project/dbt_project.yml, "
+            "or ask BNS for a corrected file",
         ),
         rows_check(
             CELLS + "select min(_batch_id) as _batch_id, min(_source_file) as _source_file, block_label, "
@@ -203,7 +205,7 @@ where reported = 3 and populations = 3
                 },
                 cell="cells.cell_ref",
                 counted="cells.status in ('reported', 'negligible')",
-                gap="cells.status in ('missing', 'confidential', 'formula')",
+                gap=f"cells.status in {sql_list(hidden_statuses())}",
                 aggregates={
                     "is_money": f"bool_or({is_money_sql('cells.unit_label')})",
                     "decimals": "max(cells.decimals)",

@@ -104,6 +104,10 @@ class BnsPublication(Source):
         "where the territory label is kept unresolved. Grain: _batch_id, _sheet, cell_ref.",
     )
 
+    def raw_ddl(self) -> list[str]:
+        # cells loaded before the reader wrote staging's code for "…" (rules.bns_cell) said not_available
+        return [*super().raw_ddl(), "update raw.bns_cells set marker = 'missing' where marker = 'not_available'"]
+
     def parse(self, stream: BinaryIO, filename: str, report: ParseReport) -> Iterator[ParsedItem]:
         sheets = list(read_workbook(stream, filename))
         tables = {sheet.name: find_tables(sheet) for sheet in sheets}

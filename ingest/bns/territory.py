@@ -31,10 +31,9 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from ingest.reference import normalize_name
+from ingest.reference import KAZAKH_LETTERS, normalize_name
 from ingest.territory_codes import KATO_PATTERN, SEEDS_DIR
 
-KAZAKH_LETTERS = set("әғқңөұүһіӘҒҚҢӨҰҮҺІ")
 LATIN_TO_CYRILLIC = str.maketrans("AaBCcEeHKMOoPpTXxy", "АаВСсЕеНКМОоРрТХху")
 CYRILLIC_TO_LATIN = str.maketrans("АаВСсЕеНКМОоРрТХхуі", "AaBCcEeHKMOoPpTXxyi")
 FOOTNOTE = re.compile(r"(\s*\*+|\s*\d{1,2}\))+\s*$")
@@ -68,7 +67,7 @@ def clean_label(label: str) -> tuple[str, str | None]:
 
 def key(name: str) -> str:
     """The lookup key of a label: the house's name normalisation (``ingest.reference.normalize_name``,
-    the twin of the dbt macro) of the cleaned, script-folded label, without trailing punctuation."""
+    the rule the dbt macro renders too) of the cleaned, script-folded label, without trailing punctuation."""
     return normalize_name(clean_label(name)[0]).strip(" .,:")
 
 

@@ -2,8 +2,10 @@
 
 A value cell holds a number (``8353``, ``65,63``, ``106 000``, a number stored as text, a number with
 a footnote mark glued to it: ``106 0002)`` is 106 000 with footnote 2), a BNS marker (``-`` none,
-``…``/``...`` not available, ``х``/``x`` confidential, ``0,0`` negligible) or a formula (kept as
-delivered: its value is not in the file). Anything else is unreadable.
+``…``/``...`` missing, ``х``/``x`` confidential, ``0,0`` negligible) or a formula (kept as
+delivered: its value is not in the file). Anything else is unreadable. The markers, their codes,
+staging's number and the formula's sign are ``rules.bns_cell`` of ``dbt_project/dbt_project.yml``,
+from which staging's macros ``bns_value`` / ``bns_value_status`` are rendered: one definition.
 
 A unit is written in a cell near the table (``тыс. тенге``, ``на конец года, человек``,
 ``in percentages``), in the sheet name, or not at all. It is normalised by the seed
@@ -12,32 +14,46 @@ A unit is written in a cell near the table (``тыс. тенге``, ``на ко�
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
-from ingest.reference import find_unit
+from ingest.reference import find_unit, rule_pattern, rules
 
 NUMBER = re.compile(
     r"^(?P<sign>-)?\s*(?P<int>\d{1,3}(?:[ \u00a0]\d{3})+|\d+)(?:[.,](?P<frac>\d+))?\s*(?P<mark>\*+|\d\))?$"
 )
 FOOTNOTE_MARK = re.compile(r"(\*+|\d\))$")
-MARKERS = {
-    "-": "none",
-    "–": "none",
-    "—": "none",
-    "…": "not_available",
-    "...": "not_available",
-    "х": "confidential",
-    "x": "confidential",
-    "Х": "confidential",
-    "X": "confidential",
-}
+
+
+def cell_rules() -> dict:
+    """``rules.bns_cell`` of dbt_project.yml: markers (status → texts), number, formula, hidden statuses."""
+    return rules()["bns_cell"]
+
+
+@functools.cache
+def all_markers() -> dict[str, str]:
+    """Every marker text → its status (``…`` → ``missing``), as staging's ``bns_value_status`` reads them."""
+    return {text: status for status, texts in cell_rules()["markers"].items() for text in texts}
+
+
+@functools.cache
+def markers() -> dict[str, str]:
+    """The markers :func:`parse_value` reads as markers: all but those its number grammar reads
+    (``0,0`` is the number 0.0, negligible)."""
+    return {text: status for text, status in all_markers().items() if not NUMBER.match(text)}
+
+
+def hidden_statuses() -> list[str]:
+    """The statuses of a value that exists but the file does not give (``missing``, ``confidential``,
+    ``formula``): where one of the parts is hidden, parts are not checked against their total."""
+    return list(cell_rules()["hidden"])
 
 
 @dataclass(frozen=True)
 class Value:
     value: str | None  # a plain decimal ('106000', '65.63'), None for markers and formulas
-    marker: str | None  # none | not_available | confidential | negligible | formula
+    marker: str | None  # a status of rules.bns_cell (none | missing | confidential | negligible) or formula
     footnote: str | None = None
 
 
@@ -46,14 +62,14 @@ def parse_value(text: str | None) -> Value | None:
     if text is None:
         return None
     raw = str(text).strip()
-    if raw.startswith("="):
+    if raw.startswith(cell_rules()["formula"]):
         return Value(None, "formula")
     bare = raw.strip('"“”')
     mark = FOOTNOTE_MARK.search(bare)
-    if mark and bare[: mark.start()].strip() in MARKERS:
-        return Value(None, MARKERS[bare[: mark.start()].strip()], mark.group(0))
-    if bare in MARKERS:
-        return Value(None, MARKERS[bare])
+    if mark and bare[: mark.start()].strip() in markers():
+        return Value(None, markers()[bare[: mark.start()].strip()], mark.group(0))
+    if bare in markers():
+        return Value(None, markers()[bare])
     m = NUMBER.match(raw)
     if not m:
         return None
@@ -69,16 +85,18 @@ def looks_numeric(text: str | None) -> bool:
     return parse_value(text) is not None
 
 
-#: the cells of the dynamic tables and bulletins, which load as text and are read by staging's
-#: ``bns_value`` / ``bns_value_status`` macros: what those read (tests/expectations/test_helpers.py
-#: checks both sides on the same texts). The generic reader parses more itself (:func:`parse_value`).
-CELL_NUMBER = re.compile(r"^\s*-?\d[\d\s\u00a0]*([.,]\d+)?\s*$")
-CELL_MARKERS = {"-", "–", "—", "…", "...", "х", "x", "Х", "X", "0,0"}
+@functools.cache
+def cell_number() -> re.Pattern:
+    """A number as staging's ``bns_value`` reads it (in a trimmed cell)."""
+    return rule_pattern(cell_rules()["number"])
 
 
 def is_value_text(text: str) -> bool:
-    """A number, a BNS marker or a formula as staging reads it; anything else is quarantined."""
-    return bool(CELL_NUMBER.match(text)) or text.strip() in CELL_MARKERS or text.lstrip().startswith("=")
+    """A number, a BNS marker or a formula as staging reads it (the cells of the dynamic tables and
+    bulletins, which load as text); anything else is quarantined. The generic reader parses more
+    itself (:func:`parse_value`)."""
+    trimmed = text.strip(" ")  # as PostgreSQL's btrim()
+    return bool(cell_number().match(trimmed)) or trimmed in all_markers() or trimmed.startswith(cell_rules()["formula"])
 
 
 #: (pattern, unit code, multiplier): for unit texts the seed does not list

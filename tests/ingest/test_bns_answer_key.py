@@ -32,7 +32,7 @@ class Key(NamedTuple):
     period: str | None  # as written
     start: str | None  # normalised start date
     block: str | None
-    value: str  # a number, or a marker: none | not_available | confidential | formula
+    value: str  # a number, or a marker: none | missing | confidential | formula
     footnote: str | None = None  # a text the footnote must contain
 
 
@@ -67,9 +67,9 @@ KEYS: dict[str, list[Key]] = {
     "city-cost-of-living-index__avg_cost.xls": [
         Key("Продажа нового жилья", "B4", "000000000", "2001", "2001-01-01", None, "23636.58"),
         Key("Продажа нового жилья", "B6", "750000000", "2001", "2001-01-01", None, "38224.5"),
-        Key("Продажа нового жилья", "D7", "790000000", "2003", "2003-01-01", None, "not_available"),
+        Key("Продажа нового жилья", "D7", "790000000", "2003", "2003-01-01", None, "missing"),
         Key("Продажа нового жилья", "N18", "631000000", "2013", "2013-01-01", None, "106000", "2)"),
-        Key("Продажа нового жилья", "B14", "191000000", "2001", "2001-01-01", None, "not_available"),
+        Key("Продажа нового жилья", "B14", "191000000", "2001", "2001-01-01", None, "missing"),
         Key("Перепродажа жилья", "B23", "331000000", "2001", "2001-01-01", None, "5761"),
         Key("Аренда жилья", "B7", "750000000", "2001", "2001-01-01", None, "435"),
     ],
@@ -135,16 +135,16 @@ KEYS: dict[str, list[Key]] = {
     "statGovParser__Dynamic table Housing_market_prices.xlsx": [
         Key("Sale of new housing", "B5", "000000000", "2001", "2001-01-01", None, "23636.58"),
         Key("Sale of new housing", "B7", "750000000", "2001", "2001-01-01", None, "38224.5"),  # a table of cities
-        Key("Sale of new housing", "D8", "790000000", "2003", "2003-01-01", None, "not_available"),
-        Key("Sale of new housing", "B12", "621000000", "2001", "2001-01-01", None, "not_available"),
-        Key("Resale of apartments", "B12", "621000000", "2001", "2001-01-01", None, "not_available"),
+        Key("Sale of new housing", "D8", "790000000", "2003", "2003-01-01", None, "missing"),
+        Key("Sale of new housing", "B12", "621000000", "2001", "2001-01-01", None, "missing"),
+        Key("Resale of apartments", "B12", "621000000", "2001", "2001-01-01", None, "missing"),
         Key("Resale of apartments", "B6", "710000000", "2001", "2001-01-01", None, "23853.6"),
     ],
     "statGovParser__Dynamic table Index_of_tariffs_for_the_transportation_of_goods_by_all_modes_of_transport.xlsx": [
         Key("regions", "B9", "190000000", "2003", "2003-01-01",
             "At the end of the period, to December of the previous year", "106.2"),
         Key("regions", "B6", "100000000", "2003", "2003-01-01",
-            "At the end of the period, to December of the previous year", "not_available"),
+            "At the end of the period, to December of the previous year", "missing"),
         Key("regions", "B24", "750000000", "2003", "2003-01-01",
             "At the end of the period, to December of the previous year", "100.6"),
         Key("regions", "B31", "190000000", "2003", "2003-01-01", "To previous year", "107.9"),
@@ -161,7 +161,7 @@ KEYS: dict[str, list[Key]] = {
     ],
     "statGovParser__Price_index_and_average_prices_for_socially_important_food_products_in_the_Republic_of_"
     "Kazakhstan_(as_1_April_2025).xlsx": [
-        Key("5", "O4", "271000000", "As of April 1, 2025", "2025-04-01", None, "not_available", "1)"),
+        Key("5", "O4", "271000000", "As of April 1, 2025", "2025-04-01", None, "missing", "1)"),
         Key("5", "C4", "710000000", "As of April 1, 2025", "2025-04-01", None, "285"),
         Key("5", "D4", "750000000", "As of April 1, 2025", "2025-04-01", None, "290"),  # a table of cities
         Key("5", "V4", "611000000", "As of April 1, 2025", "2025-04-01", None, "221"),  # Turkistan, the city

@@ -56,3 +56,22 @@ def test_regions_as_columns_and_periods_as_rows_are_read_transposed():
     got = {(r.values[COL["kato_code"]], r.values[COL["period_label"]]): r.values[COL["value"]] for r in items}
     assert got[("750000000", "2023")] == "7" and got[("271000000", "2022")] == "5"
     assert {r.values[COL["unit_code"]] for r in items} == {"kzt"}
+
+
+def test_cells_an_older_reader_loaded_as_not_available_get_the_code_staging_reads(db):
+    from edu_wh.bootstrap import bootstrap
+    from edu_wh.config import REPO_ROOT
+    from ingest.loader import load_file
+    from ingest.registry import all_sources
+
+    # Given a real file loaded as the reader wrote "…" before its markers came from rules.bns_cell
+    load_file(SOURCE, REPO_ROOT / "data" / "samples" / "bns" / "corpus" / "city-cost-of-living-index__avg_cost.xls")
+    old = db.execute("update raw.bns_cells set marker = 'not_available' where marker = 'missing'").rowcount
+    # When the warehouse is bootstrapped (every command does)
+    bootstrap(db, all_sources())
+    # Then those cells say missing, as staging's accepted values and the published value_status do
+    counts = db.execute(
+        "select count(*) filter (where marker = 'not_available'), count(*) filter (where marker = 'missing') "
+        "from raw.bns_cells"
+    ).fetchone()
+    assert old > 0 and counts == (0, old)
