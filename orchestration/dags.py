@@ -306,13 +306,17 @@ def build_release_chain(*, full_refresh: bool | str = False, full_build: bool = 
     anything_to_build(plan) >> prepare_candidate(plan) >> dbt >> gate(plan) >> publish(plan) >> unlock
     if dbt_mode == "watcher":
 
-        @task(trigger_rule="all_done")
-        def dbt_build_finished(plan: dict) -> None:
-            """The producer's build is over (passed or failed): the sensors may read its results."""
+        @task.branch(trigger_rule="all_done")
+        def dbt_build_finished(plan: dict, **context) -> list[str]:
+            """The producer's build is over (passed or failed): the sensors of what it built may read
+            its results; those of carried-over models are skipped here, at once (``sensors_to_run``)."""
             from airflow.sdk.exceptions import AirflowSkipException
+
+            from orchestration.dbt_cosmos import sensors_to_run
 
             if plan["mode"] == "nothing":
                 raise AirflowSkipException(f"nothing was built: {plan['reason']}")
+            return sensors_to_run(context["task"], plan)
 
         wire_watcher(dbt, dbt_build_finished(plan))
     # a teardown always runs, and does not decide the run's state: a failed gate fails the run

@@ -97,6 +97,22 @@ def wire_watcher(group, finished) -> None:
             finished >> sensor
 
 
+def built_nodes(plan) -> set[str] | None:
+    """The dbt nodes (unique ids) the plan's build runs: those downstream of the changed sources after
+    an incremental plan; None after a full one (every node)."""
+    from publication.build_plan import downstream, read_manifest
+
+    if plan.mode != "incremental":
+        return None
+    manifest = read_manifest(manifest_path())
+    roots = [
+        uid
+        for uid, node in manifest["sources"].items()
+        if f"source:{node['source_name']}.{node['name']}+" in plan.select
+    ]
+    return downstream(manifest, roots)
+
+
 def start_producer(context) -> None:
     """on_execute_callback of the watcher producer: this run's build plan (task ``plan_build``)
     decides the selection; every model or seed outside it is reported skipped at once (with its
@@ -105,26 +121,35 @@ def start_producer(context) -> None:
     from cosmos.operators._watcher.state import get_status_xcom_key, safe_xcom_push
 
     from orchestration import cosmos_speedups
-    from publication.build_plan import BuildPlan, downstream, read_manifest
+    from publication.build_plan import BuildPlan, read_manifest
 
     apply_dbt_env(context)
     cosmos_speedups.apply()  # only the XComs a sensor reads (orchestration/cosmos_speedups.py)
     ti, producer = context["ti"], context["task"]
     plan = BuildPlan.from_dict(ti.xcom_pull(task_ids=PLAN_TASK_ID))
-    if plan.mode != "incremental":
+    built = built_nodes(plan)
+    if built is None:
         return
     producer.select = plan.select_arg
-    manifest = read_manifest(manifest_path())
-    roots = [
-        uid
-        for uid, node in manifest["sources"].items()
-        if f"source:{node['source_name']}.{node['name']}+" in plan.select
-    ]
-    built = downstream(manifest, roots)
-    for uid, node in manifest["nodes"].items():
+    for uid, node in read_manifest(manifest_path())["nodes"].items():
         if node["resource_type"] in ("model", "seed", "snapshot") and uid not in built:
             safe_xcom_push(ti, get_status_xcom_key(uid), {"status": "skipped", "outlet_uris": []})
             safe_xcom_push(ti, get_tests_status_xcom_key(uid), "skipped")
+
+
+def sensors_to_run(finished_task, plan: dict) -> list[str]:
+    """What ``dbt_build_finished`` (a branch) follows: the sensors of the nodes this build ran. The
+    sensors of carried-over nodes are skipped by the branch at once, in its own process: under the
+    scheduler each sensor that runs is a task process of its own, so an incremental build would
+    otherwise start one per model of the project to report "skipped"."""
+    from publication.build_plan import BuildPlan
+
+    built = built_nodes(BuildPlan.from_dict(plan))
+    return [
+        sensor.task_id
+        for sensor in finished_task.downstream_list
+        if built is None or getattr(sensor, "model_unique_id", None) in built
+    ]
 
 
 #: the task of the release chain whose return value is the build plan (publication.build_plan)

@@ -109,6 +109,19 @@ def changed_sources(release_batches: list[dict], loaded: list[tuple[str, int]]) 
     return sorted(s for s in set(before) | set(now) if before.get(s, set()) != now.get(s, set()))
 
 
+def planning_basis(conn, release_id: int, input_batches, dbt_hash: str | None) -> tuple[list, str | None]:
+    """The batches and dbt project the current release is known to come from: those it was built
+    from, or those of the latest build that reproduced it exactly (a candidate identical to the
+    release is not published again, ``publication.swap.publish``). Without this, a new dbt project or
+    a file loaded again that changes no published row would rebuild everything on every run."""
+    latest = conn.execute(
+        "select details -> 'input_batches', details ->> 'dbt_project_hash' from meta.events "
+        "where kind = 'publish' and (details ->> 'reproduced_release')::bigint = %s order by event_id desc limit 1",
+        (release_id,),
+    ).fetchone()
+    return (latest[0], latest[1]) if latest else (input_batches, dbt_hash)
+
+
 def plan_build(conn, manifest: dict, *, full: bool = False, dbt_project_hash: str | None = None) -> BuildPlan:
     """Decide the next build from the current release, the loaded batches and the manifest.
 
@@ -124,6 +137,7 @@ def plan_build(conn, manifest: dict, *, full: bool = False, dbt_project_hash: st
     if current is None:
         return BuildPlan("full", "there is no current release", input_batch_ids=ids)
     release_id, table_hashes, input_batches, release_dbt_hash = current
+    input_batches, release_dbt_hash = planning_basis(conn, release_id, input_batches, release_dbt_hash)
 
     def full_build(reason: str, **more) -> BuildPlan:
         return BuildPlan("full", reason, current_release=release_id, input_batch_ids=ids, **more)

@@ -249,12 +249,6 @@ def publish(
                 hint="run `edu-wh gate` again; published tables stay unchanged",
             )
         current = _current(conn)
-        if current and current[1] == hashes:
-            log.info("candidate identical to release %s; nothing to publish", current[0])
-            record_event(
-                conn, "publish", f"candidate identical to release {current[0]}; nothing published", run_id=run_id
-            )
-            return PublishResult("unchanged", current[0], current[0], counts, overall)
         inputs = [
             dict(zip(("batch_id", "source", "source_file", "file_sha256", "is_synthetic"), r))
             for r in conn.execute(
@@ -270,6 +264,18 @@ def publish(
             (gate[0],),
         ).fetchone()[0]
         dbt_hash = dbt_project_hash()
+        if current and current[1] == hashes:
+            # the release stands; this build reproduced it from these batches with this dbt project, so
+            # the next build plan compares with them (publication.build_plan.planning_basis)
+            log.info("candidate identical to release %s; nothing to publish", current[0])
+            record_event(
+                conn,
+                "publish",
+                f"candidate identical to release {current[0]}; nothing published",
+                details={"reproduced_release": current[0], "dbt_project_hash": dbt_hash, "input_batches": inputs},
+                run_id=run_id,
+            )
+            return PublishResult("unchanged", current[0], current[0], counts, overall)
         commit = git_commit()  # two git subprocesses: before the swap takes its locks, not while it holds them
         result = PublishResult("published", 0, current[0] if current else None, counts, overall)
 

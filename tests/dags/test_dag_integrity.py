@@ -166,6 +166,25 @@ def test_the_dbt_group_is_one_watched_build_and_a_sensor_per_model(dagbag):
     assert transform.get_task("gate").trigger_rule == "none_failed"
 
 
+def test_after_an_incremental_plan_only_the_rebuilt_models_sensors_run(dagbag):
+    """``dbt_build_finished`` is a branch: it follows the sensors of what the build ran and skips the
+    others at once (under the scheduler each sensor that runs is a process of its own)."""
+    from orchestration.dbt_cosmos import sensors_to_run
+
+    transform = dagbag.dags["transform_publish"]
+    finished = transform.get_task("dbt_build_finished")
+    sensors = {t.task_id for t in finished.downstream_list}
+    assert sensors_to_run(finished, {"mode": "full", "reason": "first build"}) == [
+        t.task_id for t in finished.downstream_list
+    ]
+    # a BNS bulletin delivered: its staging model and what reads it, down to published.claims
+    plan = {"mode": "incremental", "reason": "new batch", "select": ["source:bns_bulletin.bns_bulletin_cells+"]}
+    follow = set(sensors_to_run(finished, plan))
+    assert {"dbt.stg_bns__bulletin_values.run", "dbt.pub_claims.run", "dbt.pub_claims.test"} <= follow
+    assert not {"dbt.stg_bns__dynamic_cells.run", "dbt.pub_school_counts.run", "dbt.units.seed"} & follow
+    assert follow < sensors and len(follow) < len(sensors) / 4
+
+
 def test_backfill_is_manual_with_typed_params_and_templated_full_refresh(dagbag):
     backfill = dagbag.dags["backfill"]
     assert type(backfill.timetable).__name__ == "NullTimetable"  # schedule=None: manual trigger only

@@ -81,7 +81,7 @@ def test_an_incremental_release_equals_a_full_build_of_the_same_batches(warehous
     load_file(KATO, kato_file)
     _full_release()
     # Given a new BNS delivery after the release
-    load_file(BNS, SCHOOLS)
+    schools = load_file(BNS, SCHOOLS)
     with psycopg.connect(warehouse, autocommit=True) as conn:
         plan = plan_build(conn, manifest, dbt_project_hash=dbt_project_hash())
     assert plan.mode == "incremental" and plan.changed_sources == ["bns_dynamic"], plan.describe()
@@ -131,3 +131,19 @@ def test_an_incremental_release_equals_a_full_build_of_the_same_batches(warehous
     with psycopg.connect(warehouse, autocommit=True) as conn:
         assert content_hashes(conn, "candidate")[0] == incremental
     assert settings().dbt_target_dir.exists()
+
+    # A build that reproduces the release from other batches is the next plan's basis: the same file
+    # withdrawn and loaded again (a new batch, the same rows) is built, gated, not published again, and
+    # the plan after it has nothing to build instead of rebuilding BNS on every run
+    withdraw_batch(schools.batch_id, "test: the same file again")
+    load_file(BNS, SCHOOLS)
+    with psycopg.connect(warehouse, autocommit=True) as conn:
+        plan = plan_build(conn, manifest, dbt_project_hash=dbt_project_hash())
+    assert plan.mode == "incremental" and plan.changed_sources == ["bns_dynamic"], plan.describe()
+    drop_candidate()
+    dbt_command(["build"])
+    run_gate()
+    assert publish(input_batch_ids=plan.input_batch_ids).status == "unchanged"
+    with psycopg.connect(warehouse, autocommit=True) as conn:
+        after = plan_build(conn, manifest, dbt_project_hash=dbt_project_hash())
+    assert after.mode == "nothing", after.describe()
