@@ -8,7 +8,6 @@ import platform
 import socket
 import statistics
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -71,24 +70,6 @@ def median(values: list[float]) -> float | None:
 
 def rnd(value: float | None, digits: int = 3) -> float | None:
     return None if value is None else round(value, digits)
-
-
-@contextlib.contextmanager
-def scoped_env(**values: str | None) -> Iterator[None]:
-    saved = {k: os.environ.get(k) for k in values}
-    try:
-        for key, value in values.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = str(value)
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def clean_child_env() -> dict[str, str]:

@@ -43,13 +43,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from benchmarks.airflow_demo import run_airflow
-from benchmarks.common import REPO, SECTIONS, Plan, Server, log, machine, scoped_env
+from benchmarks.common import REPO, SECTIONS, Plan, Server, log, machine
 from benchmarks.dbt_publish import dbt_section, publish_section
 from benchmarks.hostile_workbooks import run as run_hostile
 from benchmarks.ingest_memory import IngestRuns, run_ingest, run_memory
 from benchmarks.queries import queries_section
 from benchmarks.report import render_markdown
 from benchmarks.world import run_scale
+from edu_wh.config import scoped_env
 
 # --- main ---------------------------------------------------------------------------------------------
 

@@ -8,8 +8,9 @@ import time
 import traceback
 from pathlib import Path
 
-from benchmarks.common import Plan, Server, log, median, rnd, scoped_env
+from benchmarks.common import Plan, Server, log, median, rnd
 from benchmarks.queries import published_indexes, run_queries, table_sizes
+from edu_wh.config import scoped_env
 
 # --- 3, 4, 6: a world per scale: dbt builds, publishes and swaps, queries -------------------------
 

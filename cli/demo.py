@@ -60,22 +60,15 @@ def ingest_dag_ids() -> list[str]:
     return [f"ingest_{family}" for family in ingest_families()]
 
 
-@contextlib.contextmanager
 def parsing_for(dag_id: str):
     """Airflow's parsing context naming ``dag_id``, as a task process has: ``dag.test()`` re-parses
     the whole DAG folder on every call, and with the context the DAG files build only this DAG
     (``orchestration.dags.wanted``), not both Cosmos task groups each time."""
     from airflow.sdk.definitions.context import _AIRFLOW_PARSING_CONTEXT_DAG_ID as KEY
 
-    saved = os.environ.get(KEY)
-    os.environ[KEY] = dag_id
-    try:
-        yield
-    finally:
-        if saved is None:
-            os.environ.pop(KEY, None)
-        else:
-            os.environ[KEY] = saved
+    from edu_wh.config import scoped_env
+
+    return scoped_env(**{KEY: dag_id})
 
 
 def run_dags(dag_ids: list[str], log_path: Path, *, conf: dict | None = None, on_done=None) -> dict[str, str]:

@@ -7,9 +7,11 @@ environment is cheap and side-effect free, so this module is safe to import at D
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
@@ -214,3 +216,22 @@ def settings() -> Settings:
         alert_email_to=tuple(a.strip() for a in (env.get("EDU_WH_ALERT_EMAIL_TO") or "").split(",") if a.strip()),
         max_file_bytes=int(float(env.get("EDU_WH_MAX_FILE_MB") or 512) * 1024 * 1024),
     )
+
+
+@contextlib.contextmanager
+def scoped_env(**values: str | None) -> Iterator[None]:
+    """Set (``None``: unset) environment variables for the block, and put back what was there after."""
+    saved = {key: os.environ.get(key) for key in values}
+    try:
+        for key, value in values.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = str(value)
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from edu_wh.config import settings
+from edu_wh.config import scoped_env, settings
 from edu_wh.errors import UserError
 
 #: what a release build (the transform_publish / backfill DAGs, ``edu-wh transform``) adds to dbt's
@@ -34,16 +34,8 @@ def dbt_command(args: list[str], *, quiet: bool = True, env: dict[str, str] | No
     full = [*args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
     if quiet:
         full = ["--quiet", *full]
-    saved = {key: os.environ.get(key) for key in env or {}}
-    os.environ.update(env or {})
-    try:
+    with scoped_env(**(env or {})):
         result = dbtRunner().invoke(full)
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
     if not result.success:
         failures = []
         for node in getattr(result.result, "results", None) or []:
