@@ -71,13 +71,18 @@ def parsing_for(dag_id: str):
     return scoped_env(**{KEY: dag_id})
 
 
-def run_dags(dag_ids: list[str], log_path: Path, *, conf: dict | None = None, on_done=None) -> dict[str, str]:
+def run_dags(
+    dag_ids: list[str], log_path: Path, *, conf: dict | None = None, on_done=None, dag_folder: Path | None = None
+) -> dict[str, str]:
     """Run DAGs one after the other with dag.test(); returns dag_id → final state. The DagBag is
     filled once with every DAG (its import errors stop the run); each ``dag.test()`` then parses for
-    its own DAG only (:func:`parsing_for`)."""
+    its own DAG only (:func:`parsing_for`). ``dag_folder`` must be Airflow's configured DAG folder
+    (``dag.test()`` in Airflow 3.3 runs only DAGs it finds in a bundle)."""
     from orchestration.airflow_env import apply_airflow_env, migrate_metadata_db
 
     apply_airflow_env()
+    if dag_folder:
+        os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(dag_folder)
     migrate_metadata_db()
     states = {}
     with captured_output(log_path):
@@ -85,7 +90,7 @@ def run_dags(dag_ids: list[str], log_path: Path, *, conf: dict | None = None, on
 
         from edu_wh.config import DAGS_DIR
 
-        bag = DagBag(dag_folder=str(DAGS_DIR))
+        bag = DagBag(dag_folder=str(dag_folder or DAGS_DIR))
     if bag.import_errors:
         raise UserError(
             "DAG import errors: "
