@@ -97,14 +97,14 @@ def wire_watcher(group, finished) -> None:
             finished >> sensor
 
 
-def built_nodes(plan) -> set[str] | None:
+def built_nodes(plan, manifest: dict | None = None) -> set[str] | None:
     """The dbt nodes (unique ids) the plan's build runs: those downstream of the changed sources after
-    an incremental plan; None after a full one (every node)."""
+    an incremental plan; None after a full one (every node). ``manifest``: the one already read."""
     from publication.build_plan import downstream, read_manifest
 
     if plan.mode != "incremental":
         return None
-    manifest = read_manifest(manifest_path())
+    manifest = manifest or read_manifest(manifest_path())
     roots = [
         uid
         for uid, node in manifest["sources"].items()
@@ -127,11 +127,12 @@ def start_producer(context) -> None:
     cosmos_speedups.apply()  # only the XComs a sensor reads (orchestration/cosmos_speedups.py)
     ti, producer = context["ti"], context["task"]
     plan = BuildPlan.from_dict(ti.xcom_pull(task_ids=PLAN_TASK_ID))
-    built = built_nodes(plan)
-    if built is None:
+    if plan.mode != "incremental":
         return
+    manifest = read_manifest(manifest_path())  # one read (it is large): the selection and the skipped nodes
+    built = built_nodes(plan, manifest)
     producer.select = plan.select_arg
-    for uid, node in read_manifest(manifest_path())["nodes"].items():
+    for uid, node in manifest["nodes"].items():
         if node["resource_type"] in ("model", "seed", "snapshot") and uid not in built:
             safe_xcom_push(ti, get_status_xcom_key(uid), {"status": "skipped", "outlet_uris": []})
             safe_xcom_push(ti, get_tests_status_xcom_key(uid), "skipped")
