@@ -166,6 +166,21 @@ class LocalAirflow:
         rows = self._query("select task_id, state from task_instance where dag_id = ? and run_id = ?", (dag_id, run_id))
         return {task_id: state for task_id, state in rows}
 
+    def task_times(self, dag_id: str, run_id: str) -> list[dict]:
+        """Every task of a run with its state and when it started and ended (seconds after the run
+        started), in order of start: where a run's time goes."""
+        start = next((r["start"] for r in self.runs(dag_id) if r["run_id"] == run_id), None) or 0.0
+        rows = self._query(
+            "select task_id, state, start_date, end_date from task_instance where dag_id = ? and run_id = ?",
+            (dag_id, run_id),
+        )
+        times = [
+            {"task_id": t, "state": s, "start": round(_at(a) - start, 1) if a else None,
+             "end": round(_at(b) - start, 1) if b else None}
+            for t, s, a, b in rows
+        ]  # fmt: skip
+        return sorted(times, key=lambda x: (x["start"] is None, x["start"] or 0.0))
+
     def wait_for(self, what: str, predicate: Callable[[], object], timeout: float, poll: float = 2.0):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -234,5 +249,9 @@ def run_chain(workdir: Path, env: dict[str, str], landing_dir: Path, timeout: fl
                 "second": airflow.task_states("transform_publish", transform_2["run_id"]),
             },
             "transform_runs": (transform_1["run_id"], transform_2["run_id"]),
+            "timeline": {
+                "first": airflow.task_times("transform_publish", transform_1["run_id"]),
+                "second": airflow.task_times("transform_publish", transform_2["run_id"]),
+            },
             "export_states": (first["state"], second["state"]),
         }

@@ -7,20 +7,19 @@ for every node-progress event dbt emits (``NodeStart``, ``NodeCompiling``, ``Nod
 that is about 2,400 writes through the Execution API, serialised across dbt's threads: measured with
 py-spy, 27 s of a 58 s producer under ``dag.test()``, where the same ``dbt build`` alone takes 26 s.
 
-Nothing reads most of them:
+Nothing reads most of them. The node's result tasks (``orchestration.dbt_results``) start after the
+build ended and read a node's keys once:
 
-* the key holds one value per node, each event overwrites the previous one, and a sensor reads it
-  once, when its node is terminal (``DbtConsumerWatcherSensor.poke`` / ``execute_complete``; this
-  project's sensors start only after the build ended: ``orchestration.dbt_cosmos.wire_watcher``):
-  only the last event of a node is ever read, and dbt's last node-progress event is ``NodeFinished``;
-* sensors exist per model and seed; a test's result reaches its model's test sensor through the
-  aggregated ``<model>_tests_status`` key, never through the test's own event key.
+* the key holds one value per node and each event overwrites the previous one, so only the last
+  event of a node is ever read, and dbt's last node-progress event is ``NodeFinished``;
+* a test reaches its model's task through the aggregated ``<model>_tests_status`` key; its own event
+  is read only when it failed (the model's task then names the failing test and dbt's message).
 
-So the stand-in forwards to Cosmos's own function only the events a sensor can read: ``NodeFinished``
-and the error events, of models, seeds and snapshots. The node statuses, the tests' aggregation and
-the compiled SQL are pushed by Cosmos exactly as before (they are not handled here).
+So the stand-in forwards to Cosmos's own function only ``NodeFinished`` and the error events of
+models, seeds and snapshots, and of the tests that failed. The node statuses, the tests' aggregation
+and the compiled SQL are pushed by Cosmos exactly as before (they are not handled here).
 ``tests/test_cosmos_speedups.py`` checks that it still applies to the locked Cosmos and that every
-key a sensor reads ends with the same value as with the original.
+key a result task reads ends with the same value as with the original.
 """
 
 from __future__ import annotations
@@ -29,17 +28,21 @@ from typing import Any
 
 #: node-progress events a later event of the same node always overwrites
 SUPERSEDED_EVENTS = frozenset({"NodeStart", "NodeCompiling", "NodeExecuting"})
-#: nodes no sensor reads the event key of (their results reach sensors through aggregated keys)
-UNREAD_RESOURCE_TYPES = frozenset({"test", "unit_test"})
+#: nodes whose event key is read only when they failed (their results reach the model's task through
+#: the aggregated tests key)
+TEST_RESOURCE_TYPES = frozenset({"test", "unit_test"})
+FAILED_STATUSES = frozenset({"fail", "error", "failed", "runtime error"})
 
 _applied = False
 
 
-def read_by_a_sensor(dbt_log: dict[str, Any]) -> bool:
-    """Whether a sensor can ever read what the producer would push for this dbt log event."""
+def read_by_a_result_task(dbt_log: dict[str, Any]) -> bool:
+    """Whether a result task can ever read what the producer would push for this dbt log event."""
     name = (dbt_log.get("info") or {}).get("name")
     node_info = (dbt_log.get("data") or {}).get("node_info") or {}
-    return name not in SUPERSEDED_EVENTS and node_info.get("resource_type") not in UNREAD_RESOURCE_TYPES
+    if name in SUPERSEDED_EVENTS:
+        return False
+    return node_info.get("resource_type") not in TEST_RESOURCE_TYPES or node_info.get("node_status") in FAILED_STATUSES
 
 
 def apply() -> bool:
@@ -58,7 +61,7 @@ def apply() -> bool:
         return False
 
     def _process_dbt_log_event(task_instance: Any, dbt_log: dict[str, Any]) -> None:
-        if read_by_a_sensor(dbt_log):
+        if read_by_a_result_task(dbt_log):
             original(task_instance, dbt_log)
 
     _process_dbt_log_event.original = original

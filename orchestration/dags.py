@@ -192,7 +192,7 @@ def build_release_chain(*, full_refresh: bool | str = False, full_build: bool = 
     ``acquire_lock`` → ``plan_build`` (what changed since the current release:
     ``publication.build_plan``) → ``prepare_candidate`` (an empty ``candidate``, plus the unchanged
     tables copied from the current release) → ``dbt`` (Cosmos task group: one ``dbt build`` of the
-    changed part into ``candidate``, a sensor per model and per model's tests) → ``gate`` (the
+    changed part into ``candidate``, a result task per model and seed) → ``gate`` (the
     rebuilt tables, the changed sources, the cross-table checks) → ``publish`` → ``release_lock``
     (a teardown of ``acquire_lock``: it always runs, and a failure above still fails the run).
     ``prepare_candidate``, ``gate`` and ``publish`` first renew the lease.
@@ -217,7 +217,6 @@ def build_release_chain(*, full_refresh: bool | str = False, full_build: bool = 
         PLAN_TASK_ID,
         apply_dbt_env,
         cosmos_configs,
-        watcher_operator_args,
         wire_watcher,
     )
 
@@ -266,12 +265,11 @@ def build_release_chain(*, full_refresh: bool | str = False, full_build: bool = 
             "dbt_cmd_flags": DBT_TASK_FLAGS,
             # set around each dbt invocation only (no unit tests in a release build: edu_wh.dbt_runner)
             "env": dict(RELEASE_BUILD_ENV),
-            **(watcher_operator_args() if dbt_mode == "watcher" else {}),
         },
         default_args={"retries": 0},
     )
 
-    # sensors of models the plan carried over end as skipped: the gate runs unless something failed
+    # result tasks of models the plan carried over end as skipped: the gate runs unless something failed
     @task(retries=0, trigger_rule="none_failed")
     def gate(plan: dict, **context) -> dict:
         from airflow.sdk.exceptions import AirflowSkipException
@@ -308,15 +306,15 @@ def build_release_chain(*, full_refresh: bool | str = False, full_build: bool = 
 
         @task.branch(trigger_rule="all_done")
         def dbt_build_finished(plan: dict, **context) -> list[str]:
-            """The producer's build is over (passed or failed): the sensors of what it built may read
-            its results; those of carried-over models are skipped here, at once (``sensors_to_run``)."""
+            """The producer's build is over (passed or failed): the result tasks of what it built may
+            read its results; those of carried-over models are skipped here, at once (``results_to_run``)."""
             from airflow.sdk.exceptions import AirflowSkipException
 
-            from orchestration.dbt_cosmos import sensors_to_run
+            from orchestration.dbt_cosmos import results_to_run
 
             if plan["mode"] == "nothing":
                 raise AirflowSkipException(f"nothing was built: {plan['reason']}")
-            return sensors_to_run(context["task"], plan)
+            return results_to_run(context["task"], plan)
 
         wire_watcher(dbt, dbt_build_finished(plan))
     # a teardown always runs, and does not decide the run's state: a failed gate fails the run

@@ -13,7 +13,7 @@ def manifest_path():
 
 
 #: how the release chain runs dbt: ``watcher`` (one ``dbt build`` with threads in a producer task,
-#: one sensor per model and per model's tests) or ``build`` (one ``dbt build`` task per model with its
+#: one result task per model and seed: orchestration.dbt_results) or ``build`` (one ``dbt build`` task per model with its
 #: tests, TestBehavior.BUILD). Measured in ``make bench`` (benchmarks/dbt_modes.py); watcher is the default.
 DBT_MODES = ("watcher", "build")
 
@@ -52,12 +52,21 @@ def cosmos_configs(mode: str = "watcher"):
             invocation_mode=InvocationMode.DBT_RUNNER,
         )
         return project, profile, render, execution
-    # watcher: the producer runs this run's selection as one `dbt build`; a sensor per model reports
-    # the model's result and one per model its tests' (a failure stays with the model that failed)
+    # watcher: the producer runs this run's selection as one `dbt build` (tests included); one task
+    # per model and seed (orchestration.dbt_results) reports "built, and its tests passed"
+    from cosmos.constants import DbtResourceType
+
+    from orchestration.dbt_results import node_result_task
+
     render = RenderConfig(
         load_method=LoadMode.DBT_MANIFEST,
-        test_behavior=TestBehavior.AFTER_EACH,
+        test_behavior=TestBehavior.NONE,
         emit_datasets=False,
+        node_converters={
+            DbtResourceType.MODEL: node_result_task,
+            DbtResourceType.SEED: node_result_task,
+            DbtResourceType.SNAPSHOT: node_result_task,
+        },
     )
     execution = ExecutionConfig(
         execution_mode=ExecutionMode.WATCHER,
@@ -67,34 +76,54 @@ def cosmos_configs(mode: str = "watcher"):
     return project, profile, render, execution
 
 
-def watcher_operator_args() -> dict:
-    """Sensor arguments: the sensors start after the producer finished (``order_producer_first``),
-    so each reads its node's result at its first poke; no deferral, no waiting slot."""
-    return {"deferrable": False, "poke_interval": 1}
+def with_tests(flags: list[str] | None) -> list[str]:
+    """The producer's dbt flags without Cosmos's ``--resource-type`` list: Cosmos adds it to leave
+    tests out of the producer's build when it renders no test tasks; here the tests run in the one
+    build, and each model's task reports them (dbt's own default resource types, less those
+    ``DBT_EXCLUDE_RESOURCE_TYPES`` leaves out of a release build: unit tests)."""
+    kept, flags = [], list(flags or [])
+    while flags:
+        flag = flags.pop(0)
+        if flag == "--resource-type":
+            flags.pop(0)
+        else:
+            kept.append(flag)
+    return kept
 
 
 def wire_watcher(group, finished) -> None:
-    """Order a watcher task group inside the release chain: producer → ``finished`` → every sensor.
+    """Order a watcher task group inside the release chain: producer → ``finished`` → every result task.
 
-    ``finished`` runs once the producer is done, whether its build succeeded or failed
-    (``all_done``), and is skipped when the plan is ``nothing`` (the producer was skipped). Every
-    sensor runs after it with ``none_failed_min_one_success``:
+    ``finished`` runs once the producer is done, whether its build succeeded or failed (``all_done``),
+    and is skipped when the plan is ``nothing`` (the producer was skipped). It is a branch: it follows
+    the result tasks of the nodes the build ran and skips the others (carried over) at once.
 
-    * no sensor starts before the build it watches (Cosmos orders this for a DbtDag only; in a task
-      group a sensor could start, and under ``dag.test()`` block, first);
-    * a model rebuilt below a carried-over (skipped) model still reports its own result;
-    * a model whose build failed fails its own sensor, and the sensors below it are
-      ``upstream_failed``: the failure stays with the model that failed;
-    * when the plan is ``nothing`` every sensor is skipped; none falls back to running dbt itself.
+    The result tasks (``orchestration.dbt_results``) all start after ``finished``, side by side: Cosmos's
+    lineage edges between them are removed (as Airflow dependencies they cost one scheduler round per
+    level of the dbt graph; dbt already skipped what is below a failure, and each task's log names the
+    parent that failed). What came after the group (the gate) now follows every result task. Each
+    starts in the triggerer (``start_from_trigger``): no worker process per model.
     """
+    from orchestration.dbt_results import DbtNodeResult
+
     tasks = list(group.iter_tasks())
-    producers = [t for t in tasks if t.task_id.endswith("dbt_producer_watcher")]
-    for producer in producers:
-        producer >> finished
-    for sensor in tasks:
-        if hasattr(sensor, "producer_task_id") and sensor not in producers:
-            sensor.trigger_rule = "none_failed_min_one_success"
-            finished >> sensor
+    producer = next(t for t in tasks if t.task_id.endswith("dbt_producer_watcher"))
+    producer.dbt_cmd_flags = with_tests(producer.dbt_cmd_flags)
+    producer >> finished
+    results = [t for t in tasks if isinstance(t, DbtNodeResult)]
+    inside = {t.task_id for t in results}
+    after = {d for t in results for d in t.downstream_list if d.task_id not in inside}
+    for task in results:
+        for upstream in list(task.upstream_list):
+            upstream.downstream_task_ids.discard(task.task_id)
+            task.upstream_task_ids.discard(upstream.task_id)
+        for downstream in list(task.downstream_list):
+            downstream.upstream_task_ids.discard(task.task_id)
+            task.downstream_task_ids.discard(downstream.task_id)
+        task.arm(producer.task_id, producer.tests_per_model.get(task.model_unique_id, []))
+        finished >> task
+        for downstream in after:
+            task >> downstream
 
 
 def built_nodes(plan, manifest: dict | None = None) -> set[str] | None:
@@ -115,41 +144,28 @@ def built_nodes(plan, manifest: dict | None = None) -> set[str] | None:
 
 def start_producer(context) -> None:
     """on_execute_callback of the watcher producer: this run's build plan (task ``plan_build``)
-    decides the selection; every model or seed outside it is reported skipped at once (with its
-    tests), so its sensors end as skipped: carried over from the current release, not rebuilt."""
-    from cosmos.operators._watcher.aggregation import get_tests_status_xcom_key
-    from cosmos.operators._watcher.state import get_status_xcom_key, safe_xcom_push
-
+    decides the selection (``dbt_build_finished`` then skips the result tasks of the nodes outside
+    it: carried over from the current release, not rebuilt)."""
     from orchestration import cosmos_speedups
-    from publication.build_plan import BuildPlan, read_manifest
+    from publication.build_plan import BuildPlan
 
     apply_dbt_env(context)
-    cosmos_speedups.apply()  # only the XComs a sensor reads (orchestration/cosmos_speedups.py)
-    ti, producer = context["ti"], context["task"]
-    plan = BuildPlan.from_dict(ti.xcom_pull(task_ids=PLAN_TASK_ID))
-    if plan.mode != "incremental":
-        return
-    manifest = read_manifest(manifest_path())  # one read (it is large): the selection and the skipped nodes
-    built = built_nodes(plan, manifest)
-    producer.select = plan.select_arg
-    for uid, node in manifest["nodes"].items():
-        if node["resource_type"] in ("model", "seed", "snapshot") and uid not in built:
-            safe_xcom_push(ti, get_status_xcom_key(uid), {"status": "skipped", "outlet_uris": []})
-            safe_xcom_push(ti, get_tests_status_xcom_key(uid), "skipped")
+    cosmos_speedups.apply()  # only the XComs a result task reads (orchestration/cosmos_speedups.py)
+    plan = BuildPlan.from_dict(context["ti"].xcom_pull(task_ids=PLAN_TASK_ID))
+    if plan.mode == "incremental":
+        context["task"].select = plan.select_arg
 
 
-def sensors_to_run(finished_task, plan: dict) -> list[str]:
-    """What ``dbt_build_finished`` (a branch) follows: the sensors of the nodes this build ran. The
-    sensors of carried-over nodes are skipped by the branch at once, in its own process: under the
-    scheduler each sensor that runs is a task process of its own, so an incremental build would
-    otherwise start one per model of the project to report "skipped"."""
+def results_to_run(finished_task, plan: dict) -> list[str]:
+    """What ``dbt_build_finished`` (a branch) follows: the result tasks of the nodes this build ran;
+    those of carried-over nodes are skipped by the branch at once."""
     from publication.build_plan import BuildPlan
 
     built = built_nodes(BuildPlan.from_dict(plan))
     return [
-        sensor.task_id
-        for sensor in finished_task.downstream_list
-        if built is None or getattr(sensor, "model_unique_id", None) in built
+        task.task_id
+        for task in finished_task.downstream_list
+        if built is None or getattr(task, "model_unique_id", None) in built
     ]
 
 

@@ -1,10 +1,13 @@
-"""The Cosmos stand-in (orchestration/cosmos_speedups.py) still applies to the locked Cosmos, and every
-XCom a watcher sensor reads ends with the value Cosmos's own producer gives it.
+"""The Cosmos stand-in (orchestration/cosmos_speedups.py) still applies to the locked Cosmos, every
+XCom a result task reads ends with the value Cosmos's own producer gives it, and each result task
+(orchestration.dbt_results.judge) tells what the build did with its node from those XComs.
 
-Each case runs in a fresh interpreter, so "before" is Cosmos as installed. The producer's log parser
-(``store_dbt_resource_status_from_log``, what the producer calls for every dbt event) is fed the events
-of a build written in dbt's JSON log shape: a seed, a model with two tests (one failing), a model that
-fails; every XCom write goes to a task instance that records them.
+The probe runs in a fresh interpreter, so "before" is Cosmos as installed. The producer's log parser
+(``store_dbt_resource_status_from_log``, what the producer calls for every dbt event, with the
+producer's own arguments) is fed the events of a failed build written in dbt's JSON log shape: a
+seed; a model with two tests, one failing; a model that fails; a model below each of them, which dbt
+skips (``SkippingDetails``, then ``NodeFinished`` skipped); a model dbt never reached; a model with a
+passing test. Every XCom write goes to a task instance that records them.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import REPO
 
 PROBE = r"""
@@ -20,7 +25,10 @@ import json, sys
 from cosmos.operators._watcher import base
 
 SEED, GOOD, BAD = "seed.edu_wh.units", "model.edu_wh.stg_a", "model.edu_wh.stg_b"
-TESTS = {GOOD: ["test.edu_wh.not_null_stg_a_x.1", "test.edu_wh.unique_stg_a_x.2"]}
+BELOW_BAD, BELOW_GOOD, NEVER, FINE = (f"model.edu_wh.{n}" for n in ("int_c", "int_d", "int_e", "int_f"))
+TESTS = {GOOD: ["test.edu_wh.not_null_stg_a_x.1", "test.edu_wh.unique_stg_a_x.2"],
+         FINE: ["test.edu_wh.not_null_int_f_y.3"]}
+PARENTS = {SEED: [], GOOD: [SEED], BAD: [], BELOW_BAD: [BAD, SEED], BELOW_GOOD: [GOOD], NEVER: [SEED], FINE: [SEED]}
 
 
 class Recorder:
@@ -48,9 +56,15 @@ def node(uid, kind, status, message=None):
             for n in ("NodeStart", "NodeCompiling", "NodeExecuting", "NodeFinished")]
 
 
+def skipped(uid):  # dbt skips a node below a failure: on_skip() fires SkippingDetails, then NodeFinished
+    return [event("SkippingDetails", uid, "model", "skipped"), event("NodeFinished", uid, "model", "skipped")]
+
+
 LINES = [*node(SEED, "seed", "success"), *node(GOOD, "model", "success"),
          *node(TESTS[GOOD][0], "test", "pass"), *node(TESTS[GOOD][1], "test", "fail", "Got 3 results"),
-         *node(BAD, "model", "error", "relation raw.x does not exist")]
+         *node(BAD, "model", "error", "relation raw.x does not exist"),
+         *node(FINE, "model", "success"), *node(TESTS[FINE][0], "test", "pass"),
+         *skipped(BELOW_BAD), *skipped(BELOW_GOOD)]
 
 
 def run():
@@ -58,42 +72,83 @@ def run():
     results = {}
     for line in LINES:
         base.store_dbt_resource_status_from_log(line, {"context": {"ti": ti}}, tests_per_model=TESTS,
-                                                 test_results_per_model=results, should_generate_model_uris=False)
+                                                 test_results_per_model=results, should_generate_model_uris=False,
+                                                 upstream_failure_skipped_ids=skipped_ids)
     final = {}
     for key, value in ti.writes:
         final[key] = value
     return ti.writes, final
 
 
+skipped_ids = set()
 before_writes, before = run()
 sys.path.insert(0, sys.argv[1])
 from orchestration import cosmos_speedups
+from orchestration.dbt_results import judge
 applied = cosmos_speedups.apply()
+skipped_ids = set()
 after_writes, after = run()
+# the build failed (stg_b): the producer task ends failed; each node's task judges from the XComs left
+verdicts = {uid.split(".")[-1]: judge(uid, tests=TESTS.get(uid, []), parents=parents, read=after.get,
+                                      producer_state=lambda: "failed", producer_task_id="dbt.dbt_producer_watcher")
+            for uid, parents in PARENTS.items()}
 print(json.dumps({"applied": applied, "again": cosmos_speedups.apply(),
                   "before_count": len(before_writes), "after_count": len(after_writes),
-                  "before": before, "after": after}))
+                  "before": before, "after": after,
+                  "verdicts": {name: [v.state, v.message] for name, v in verdicts.items()}}))
 """
 
 
-def test_the_stand_in_applies_and_every_key_a_sensor_reads_ends_as_with_cosmos():
+def _probe() -> dict:
     result = subprocess.run(
         [sys.executable, "-c", PROBE, str(REPO)], cwd=REPO, capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    probe = json.loads(result.stdout.strip().splitlines()[-1])
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def probe() -> dict:
+    return _probe()
+
+
+def test_the_stand_in_applies_and_every_key_a_result_task_reads_ends_as_with_cosmos(probe):
     assert probe["applied"] and probe["again"], "Cosmos's watcher internals moved: see orchestration/cosmos_speedups.py"
     before, after = probe["before"], probe["after"]
-    sensor_keys = {k for k in before if not k.startswith("test__")}  # sensors exist per model and seed
-    assert sensor_keys, before
-    # what a sensor reads: the status, the tests' aggregate and the node's dbt event of models and seeds
-    for key in sensor_keys:
+    node_keys = {k for k in before if not k.startswith("test__")}  # result tasks exist per model and seed
+    assert node_keys, before
+    # what a result task reads: the status, the tests' aggregate and the node's dbt event of models and seeds
+    for key in node_keys:
         assert after.get(key) == before[key], key
     assert before["model__edu_wh__stg_a_tests_status"] == "fail"
     assert before["model__edu_wh__stg_b_status"]["status"] == "error"
     assert "relation raw.x does not exist" in json.dumps(after["model__edu_wh__stg_b_dbt_event"])
-    # nothing else is written: the tests' own event keys, read by no sensor, are gone
-    assert set(after) == sensor_keys
-    assert {k for k in before if k.startswith("test__")}, "the original writes the tests' event keys"
-    # four events per node became one for each seed and model: 15 writes fewer here, ~2,000 in a full build
-    assert probe["after_count"] <= probe["before_count"] - 15, (probe["before_count"], probe["after_count"])
+    # Cosmos records a node dbt skipped below a failure as failed (#2698): the result task must tell them apart
+    assert before["model__edu_wh__int_c_status"]["status"] == "failed"
+    # of the tests' own event keys only the failed test's is kept (its model's task names it)
+    failed_test = "test__edu_wh__unique_stg_a_x__2_dbt_event"
+    assert after[failed_test] == before[failed_test] and "Got 3 results" in json.dumps(after[failed_test])
+    assert set(after) == node_keys | {failed_test}
+    assert {k for k in before if k.startswith("test__")} - {failed_test}, "the original writes every test's event key"
+    # four events per node became one (40 writes became 17 here; ~2,400 fewer in a full build)
+    assert probe["after_count"] <= probe["before_count"] - 20, (probe["before_count"], probe["after_count"])
+
+
+def test_each_node_is_judged_and_a_failure_stays_with_the_node_that_failed(probe):
+    verdicts = probe["verdicts"]
+    assert {name: state for name, (state, _) in verdicts.items()} == {
+        "units": "success",
+        "stg_a": "failed",  # built, but a test on it failed
+        "stg_b": "failed",  # dbt error
+        "int_c": "skipped",  # below stg_b: not its own failure
+        "int_d": "skipped",  # below stg_a, whose test failed
+        "int_e": "skipped",  # dbt never reached it: the build ended
+        "int_f": "success",  # built, its test passed
+    }
+    assert "unique_stg_a_x" in verdicts["stg_a"][1] and "Got 3 results" in verdicts["stg_a"][1]
+    assert "not_null_stg_a_x" not in verdicts["stg_a"][1]  # the passing test is not blamed
+    assert "relation raw.x does not exist" in verdicts["stg_b"][1]
+    assert "because stg_b failed" in verdicts["int_c"][1]
+    assert "because stg_a failed" in verdicts["int_d"][1]
+    assert "ended failed before reaching it" in verdicts["int_e"][1]
+    assert "its 1 tests passed" in verdicts["int_f"][1]

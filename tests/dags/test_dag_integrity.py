@@ -131,58 +131,64 @@ def test_backfill_and_transform_publish_share_one_release_chain(dagbag):
         assert type(dag.get_task("anything_to_build")).__name__ == "_ShortCircuitDecoratedOperator"
 
 
-def test_the_dbt_group_is_one_watched_build_and_a_sensor_per_model(dagbag):
-    """WATCHER: one producer runs dbt; every model and seed has a sensor, every model with tests a
-    test sensor; no sensor can start before the producer is done, and a skipped (carried-over) parent
-    does not skip the sensor of a model that was rebuilt."""
+def test_the_dbt_group_is_one_watched_build_and_a_result_task_per_model(dagbag):
+    """WATCHER: one producer runs dbt, tests included; every model and seed has one result task, which
+    starts in the triggerer once the producer is done, side by side with the others (no lineage
+    chain), and the gate waits for every one of them."""
+    from orchestration.dbt_results import DbtNodeResult
+
     transform = dagbag.dags["transform_publish"]
     dbt_tasks = [t for t in transform.tasks if t.task_id.startswith("dbt.")]
-    kinds = {type(t).__name__ for t in dbt_tasks}
-    assert kinds == {
-        "DbtProducerWatcherOperator",
-        "DbtRunWatcherOperator",
-        "DbtSeedWatcherOperator",
-        "DbtTestWatcherOperator",
-        "EmptyOperator",
-    }
+    assert {type(t).__name__ for t in dbt_tasks} == {"DbtProducerWatcherOperator", "DbtNodeResult", "EmptyOperator"}
     producer = transform.get_task("dbt.dbt_producer_watcher")
     assert producer.upstream_task_ids == {"prepare_candidate"}
-    assert transform.get_task("dbt_build_finished").upstream_task_ids == {"dbt.dbt_producer_watcher", "plan_build"}
-    assert transform.get_task("dbt_build_finished").trigger_rule == "all_done"
-    sensors = [
-        t
-        for t in dbt_tasks
-        if type(t).__name__.endswith(("RunWatcherOperator", "SeedWatcherOperator", "TestWatcherOperator"))
-    ]
-    # one sensor per model file and per seed file of the project
-    models = list((DBT_PROJECT_DIR / "models").rglob("*.sql"))
-    seeds = list((DBT_PROJECT_DIR / "seeds").glob("*.csv"))
-    assert len([t for t in sensors if t.task_id.endswith(".run")]) == len(models)
-    assert len([t for t in sensors if t.task_id.endswith(".seed")]) == len(seeds)
-    for sensor in sensors:
-        assert "dbt_build_finished" in sensor.upstream_task_ids, sensor.task_id
-        assert sensor.trigger_rule == "none_failed_min_one_success", sensor.task_id
-        assert sensor.deferrable is False
-    assert transform.get_task("gate").trigger_rule == "none_failed"
+    # Cosmos leaves tests out of the producer's build when it renders no test tasks: not here
+    assert "--resource-type" not in producer.dbt_cmd_flags and producer.tests_per_model
+    finished = transform.get_task("dbt_build_finished")
+    assert finished.upstream_task_ids == {"dbt.dbt_producer_watcher", "plan_build"}
+    assert finished.trigger_rule == "all_done"
+    results = [t for t in dbt_tasks if isinstance(t, DbtNodeResult)]
+    # one result task per model file and per seed file of the project, named after it
+    models = {p.stem for p in (DBT_PROJECT_DIR / "models").rglob("*.sql")}
+    seeds = {p.stem for p in (DBT_PROJECT_DIR / "seeds").glob("*.csv")}
+    assert {t.task_id.removeprefix("dbt.") for t in results} == models | seeds
+    gate = transform.get_task("gate")
+    for task in results:
+        assert task.upstream_task_ids == {"dbt_build_finished"}, task.task_id
+        assert task.downstream_task_ids == {"gate"}, task.task_id
+        assert task.start_from_trigger and task.start_trigger_args.trigger_kwargs == task.judgement_args()
+        assert task.producer_task_id == producer.task_id
+    assert gate.trigger_rule == "none_failed"
+    # the lineage is kept as each task's parents (and its documentation)
+    claims = transform.get_task("dbt.pub_claims")
+    assert claims.parents == ["model.edu_wh.fct_claims"], claims.parents
+    assert "`fct_claims`" in claims.doc_md
+    assert all(p.split(".")[0] in {"model", "seed", "snapshot"} for t in results for p in t.parents)
+    # the serialised DAG (what the scheduler reads) keeps the trigger start
+    from airflow.serialization.serialized_objects import DagSerialization
+
+    serialised = DagSerialization.from_dict(DagSerialization.to_dict(transform)).get_task("dbt.pub_claims")
+    assert serialised.start_from_trigger is True
+    assert serialised.start_trigger_args.trigger_cls == "orchestration.dbt_results.DbtNodeResultTrigger"
 
 
-def test_after_an_incremental_plan_only_the_rebuilt_models_sensors_run(dagbag):
-    """``dbt_build_finished`` is a branch: it follows the sensors of what the build ran and skips the
-    others at once (under the scheduler each sensor that runs is a process of its own)."""
-    from orchestration.dbt_cosmos import sensors_to_run
+def test_after_an_incremental_plan_only_the_rebuilt_models_results_run(dagbag):
+    """``dbt_build_finished`` is a branch: it follows the result tasks of what the build ran and skips
+    the others at once."""
+    from orchestration.dbt_cosmos import results_to_run
 
     transform = dagbag.dags["transform_publish"]
     finished = transform.get_task("dbt_build_finished")
-    sensors = {t.task_id for t in finished.downstream_list}
-    assert sensors_to_run(finished, {"mode": "full", "reason": "first build"}) == [
+    results = {t.task_id for t in finished.downstream_list}
+    assert results_to_run(finished, {"mode": "full", "reason": "first build"}) == [
         t.task_id for t in finished.downstream_list
     ]
     # a BNS bulletin delivered: its staging model and what reads it, down to published.claims
     plan = {"mode": "incremental", "reason": "new batch", "select": ["source:bns_bulletin.bns_bulletin_cells+"]}
-    follow = set(sensors_to_run(finished, plan))
-    assert {"dbt.stg_bns__bulletin_values.run", "dbt.pub_claims.run", "dbt.pub_claims.test"} <= follow
-    assert not {"dbt.stg_bns__dynamic_cells.run", "dbt.pub_school_counts.run", "dbt.units.seed"} & follow
-    assert follow < sensors and len(follow) < len(sensors) / 4
+    follow = set(results_to_run(finished, plan))
+    assert {"dbt.stg_bns__bulletin_values", "dbt.pub_claims"} <= follow
+    assert not {"dbt.stg_bns__dynamic_cells", "dbt.pub_school_counts", "dbt.units"} & follow
+    assert follow < results and len(follow) < len(results) / 4
 
 
 def test_backfill_is_manual_with_typed_params_and_templated_full_refresh(dagbag):
