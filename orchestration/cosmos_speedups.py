@@ -7,17 +7,18 @@ for every node-progress event dbt emits (``NodeStart``, ``NodeCompiling``, ``Nod
 that is about 2,400 writes through the Execution API, serialised across dbt's threads: measured with
 py-spy, 27 s of a 58 s producer under ``dag.test()``, where the same ``dbt build`` alone takes 26 s.
 
-Nothing reads most of them. The node's result tasks (``orchestration.dbt_results``) start after the
-build ended and read a node's keys once:
+Nothing reads most of them. A node's result task (``orchestration.dbt_results``) starts after the
+build ended and reads the node's status and its tests' aggregated status; dbt's message of a node
+(its event key) only when the node or one of its tests failed. So the stand-in forwards to Cosmos's
+own function only the last event of a node that failed (``NodeFinished`` and the error events; a
+node's earlier events are overwritten by later ones anyway). The node statuses and the tests'
+aggregation are pushed by Cosmos exactly as before (they are not handled here).
 
-* the key holds one value per node and each event overwrites the previous one, so only the last
-  event of a node is ever read, and dbt's last node-progress event is ``NodeFinished``;
-* a test reaches its model's task through the aggregated ``<model>_tests_status`` key; its own event
-  is read only when it failed (the model's task then names the failing test and dbt's message).
+It also stops the compiled SQL of each model from being looked for and pushed
+(``store_compiled_sql_for_model``): only Cosmos's own sensors show it, and it is never there (Cosmos
+looks under ``<project copy>/target``, and this project's dbt writes to ``DBT_TARGET_PATH``), so each
+model only left a warning in the producer's log. Each release's dbt docs hold every compiled model.
 
-So the stand-in forwards to Cosmos's own function only ``NodeFinished`` and the error events of
-models, seeds and snapshots, and of the tests that failed. The node statuses, the tests' aggregation
-and the compiled SQL are pushed by Cosmos exactly as before (they are not handled here).
 ``tests/test_cosmos_speedups.py`` checks that it still applies to the locked Cosmos and that every
 key a result task reads ends with the same value as with the original.
 """
@@ -28,9 +29,7 @@ from typing import Any
 
 #: node-progress events a later event of the same node always overwrites
 SUPERSEDED_EVENTS = frozenset({"NodeStart", "NodeCompiling", "NodeExecuting"})
-#: nodes whose event key is read only when they failed (their results reach the model's task through
-#: the aggregated tests key)
-TEST_RESOURCE_TYPES = frozenset({"test", "unit_test"})
+#: dbt's statuses of a node that failed (models: error; tests: fail or error)
 FAILED_STATUSES = frozenset({"fail", "error", "failed", "runtime error"})
 
 _applied = False
@@ -40,9 +39,7 @@ def read_by_a_result_task(dbt_log: dict[str, Any]) -> bool:
     """Whether a result task can ever read what the producer would push for this dbt log event."""
     name = (dbt_log.get("info") or {}).get("name")
     node_info = (dbt_log.get("data") or {}).get("node_info") or {}
-    if name in SUPERSEDED_EVENTS:
-        return False
-    return node_info.get("resource_type") not in TEST_RESOURCE_TYPES or node_info.get("node_status") in FAILED_STATUSES
+    return name not in SUPERSEDED_EVENTS and node_info.get("node_status") in FAILED_STATUSES
 
 
 def apply() -> bool:
@@ -57,14 +54,23 @@ def apply() -> bool:
         return False
     original = getattr(base, "_process_dbt_log_event", None)
     events = getattr(base, "_DBT_NODE_STATUS_EVENT_TYPES", None)
-    if original is None or events != SUPERSEDED_EVENTS | {"NodeFinished"}:
+    if (
+        original is None
+        or events != SUPERSEDED_EVENTS | {"NodeFinished"}
+        or not callable(getattr(base, "store_compiled_sql_for_model", None))
+    ):
         return False
 
     def _process_dbt_log_event(task_instance: Any, dbt_log: dict[str, Any]) -> None:
         if read_by_a_result_task(dbt_log):
             original(task_instance, dbt_log)
 
+    def store_compiled_sql_for_model(*args: Any, **kwargs: Any) -> None:
+        return None
+
     _process_dbt_log_event.original = original
+    store_compiled_sql_for_model.original = base.store_compiled_sql_for_model
     base._process_dbt_log_event = _process_dbt_log_event
+    base.store_compiled_sql_for_model = store_compiled_sql_for_model
     _applied = True
     return True

@@ -174,8 +174,10 @@ def build_ingest_dag(family: str, doc: str | None = None):
                 loaded = load()
             loads.append(loaded)
 
-        # a refused file stays refused: retrying cannot help, and would delay the failure notice
-        @task(trigger_rule="none_failed", retries=0)
+        # a refused file stays refused: retrying cannot help, and would delay the failure notice.
+        # When every load was skipped (nothing new landed: most landing scans) this is skipped too,
+        # by the scheduler, without a task process
+        @task(trigger_rule="none_failed_min_one_success", retries=0)
         def check_rejections(summaries: list) -> None:
             from orchestration.tasks import raise_for_rejections
 

@@ -9,6 +9,11 @@ from the release snapshot, not from whatever ``candidate`` holds now.
 
 Writes ``index.html`` (needs a web server: it fetches the JSON files), ``manifest.json``,
 ``catalog.json``, and ``static_index.html`` (everything inlined; opens from a file too).
+
+Every node of the project is documented (the manifest holds all of them, tests included); dbt
+compiles, and reads the catalog of, the models, seeds, snapshots and sources only
+(:data:`DOCUMENTED`): compiling the ~480 data tests too took 10 of the 12 s of ``dbt docs generate``
+and shows nothing a reader of the docs looks at (a test's own SQL is in the manifest).
 """
 
 from __future__ import annotations
@@ -21,6 +26,17 @@ from pathlib import Path
 from edu_wh.config import settings
 from publication.contract import is_published_model
 from publication.snapshot import ReleaseSnapshot
+
+#: what ``dbt docs generate`` compiles and catalogues (``--indirect-selection empty``: not the tests on them)
+DOCUMENTED = [
+    "--select",
+    "resource_type:model",
+    "resource_type:seed",
+    "resource_type:snapshot",
+    "resource_type:source",
+    "--indirect-selection",
+    "empty",
+]
 
 
 def _catalog_entry(uid: str, database: str, snapshot: ReleaseSnapshot, name: str) -> dict:
@@ -85,7 +101,7 @@ def write_dbt_docs(snapshot: ReleaseSnapshot, out_dir: Path) -> list[Path]:
         cached = settings().dbt_target_dir / "partial_parse.msgpack"
         if cached.exists():  # a head start; dbt checks it against the project and reparses if stale
             shutil.copy2(cached, target / cached.name)
-        dbt_command(["docs", "generate", "--target-path", str(target)])
+        dbt_command(["docs", "generate", *DOCUMENTED, "--target-path", str(target)])
         manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
         catalog = json.loads((target / "catalog.json").read_text(encoding="utf-8"))
     point_at_release(manifest, catalog, snapshot)

@@ -43,7 +43,8 @@ class Recorder:
 
 
 def event(name, uid, kind, status, message=None):
-    node = {"unique_id": uid, "resource_type": kind, "node_status": status, "node_path": None,
+    node = {"unique_id": uid, "resource_type": kind, "node_status": status,
+            "node_path": f"staging/{uid.split('.')[-1]}.sql" if kind == "model" else None,
             "node_started_at": "2026-12-02T10:00:00.000000Z", "node_finished_at": "2026-12-02T10:00:01.000000Z"}
     data = {"node_info": node}
     if name == "NodeFinished":
@@ -67,11 +68,19 @@ LINES = [*node(SEED, "seed", "success"), *node(GOOD, "model", "success"),
          *skipped(BELOW_BAD), *skipped(BELOW_GOOD)]
 
 
+# the producer's copy of the project, with the compiled SQL of stg_a where Cosmos looks for it
+import pathlib, tempfile
+PROJECT = pathlib.Path(tempfile.mkdtemp())
+(PROJECT / "target/compiled/edu_wh/models/staging").mkdir(parents=True)
+(PROJECT / "target/compiled/edu_wh/models/staging/stg_a.sql").write_text("select 1 as x")
+
+
 def run():
     ti = Recorder()
     results = {}
     for line in LINES:
-        base.store_dbt_resource_status_from_log(line, {"context": {"ti": ti}}, tests_per_model=TESTS,
+        base.store_dbt_resource_status_from_log(line, {"context": {"ti": ti}, "project_dir": str(PROJECT)},
+                                                 tests_per_model=TESTS,
                                                  test_results_per_model=results, should_generate_model_uris=False,
                                                  upstream_failure_skipped_ids=skipped_ids)
     final = {}
@@ -115,23 +124,26 @@ def probe() -> dict:
 def test_the_stand_in_applies_and_every_key_a_result_task_reads_ends_as_with_cosmos(probe):
     assert probe["applied"] and probe["again"], "Cosmos's watcher internals moved: see orchestration/cosmos_speedups.py"
     before, after = probe["before"], probe["after"]
-    node_keys = {k for k in before if not k.startswith("test__")}  # result tasks exist per model and seed
-    assert node_keys, before
-    # what a result task reads: the status, the tests' aggregate and the node's dbt event of models and seeds
-    for key in node_keys:
+    # what a result task reads: the status and the tests' aggregate of every model and seed, and dbt's event
+    # of a node that failed (a model's error, a failing test)
+    failed_test = "test__edu_wh__unique_stg_a_x__2_dbt_event"
+    read = {k for k in before if k.endswith(("_status", "_tests_status"))} | {
+        "model__edu_wh__stg_b_dbt_event",
+        failed_test,
+    }
+    assert len(read) == 6 + 2 + 2, sorted(before)  # 6 nodes reported (not int_e), 2 models with tests, 2 failures
+    for key in read:
         assert after.get(key) == before[key], key
     assert before["model__edu_wh__stg_a_tests_status"] == "fail"
     assert before["model__edu_wh__stg_b_status"]["status"] == "error"
     assert "relation raw.x does not exist" in json.dumps(after["model__edu_wh__stg_b_dbt_event"])
     # Cosmos records a node dbt skipped below a failure as failed (#2698): the result task must tell them apart
     assert before["model__edu_wh__int_c_status"]["status"] == "failed"
-    # of the tests' own event keys only the failed test's is kept (its model's task names it)
-    failed_test = "test__edu_wh__unique_stg_a_x__2_dbt_event"
-    assert after[failed_test] == before[failed_test] and "Got 3 results" in json.dumps(after[failed_test])
-    assert set(after) == node_keys | {failed_test}
-    assert {k for k in before if k.startswith("test__")} - {failed_test}, "the original writes every test's event key"
-    # four events per node became one (40 writes became 17 here; ~2,400 fewer in a full build)
-    assert probe["after_count"] <= probe["before_count"] - 20, (probe["before_count"], probe["after_count"])
+    assert "Got 3 results" in json.dumps(after[failed_test])
+    # nothing else is written: the events of nodes that passed, and the compiled SQL, read by no result task
+    assert set(after) == read
+    assert "model__edu_wh__stg_a_compiled_sql" in before and "seed__edu_wh__units_dbt_event" in before
+    assert probe["after_count"] <= probe["before_count"] - 25, (probe["before_count"], probe["after_count"])
 
 
 def test_each_node_is_judged_and_a_failure_stays_with_the_node_that_failed(probe):

@@ -387,7 +387,10 @@ def test_the_ingest_nedb_dag_loads_what_landed_and_fails_on_a_refused_file(db, d
     moved = settings().home / "quarantine" / "nedb" / bad.name
     assert moved.exists() and not bad.exists()
     assert "1000× off" in (moved.parent / (bad.name + ".reason.txt")).read_text(encoding="utf-8")
-    # And a second run finds nothing new and succeeds
+    # And a second run finds nothing new and succeeds; with nothing loaded the rejection check is
+    # skipped by the scheduler (no task process for a landing scan that found nothing)
     again = run_dag(dagbag, "ingest_nedb")
     assert again.state == "success"
+    states = {ti.task_id: ti.state for ti in again.get_task_instances()}
+    assert states == {"load_nedb": "skipped", "check_rejections": "skipped"}, states
     assert db.execute("select count(*) from meta.load_batches where status = 'loaded'").fetchone()[0] == 6

@@ -96,6 +96,11 @@ def test_dbt_docs_describe_the_published_release(scenario):
     assert entry["metadata"]["schema"] == "published" and entry["stats"]["row_count"]["value"] == len(rows)
     assert entry["columns"]["schools_count"]["type"] == "integer"
     assert "model.edu_wh.fct_school_counts" in catalog["nodes"]  # the rest of the project, from the database
+    assert catalog["sources"] and all(uid.startswith("source.") for uid in catalog["sources"])
+    # every model compiled (its SQL as run); the tests documented, not compiled (publication/dbt_docs.py)
+    models = [n for n in manifest["nodes"].values() if n["resource_type"] == "model"]
+    assert models and all(n.get("compiled_code") for n in models)
+    assert any(n["resource_type"] == "test" for n in manifest["nodes"].values())
     static = (docs / "static_index.html").read_text(encoding="utf-8")
     assert "MANIFEST.JSON INLINE DATA" not in static and '"pub_school_counts"' in static
 

@@ -1,3 +1,8 @@
+{#- A table, not a view: four models (transport, free meals, capacity and its official values) and
+    its own tests read it, and each read of a view would add up every school-year again (at scale
+    10, 152,295 of them: about 2 s a read, measured in `make bench`). -#}
+{{ config(materialized='table') }}
+
 {#- NEDB school-years added up by territory: each school-year counts in its district and its region,
     once with the territories as delivered (as published) and once re-based to the territories of
     var('current_borders_date') (exact: every school carries its district's code, mapped through
