@@ -217,6 +217,7 @@ def build_release_chain(*, full_refresh: bool | str = False, full_build: bool = 
     from orchestration.dbt_cosmos import (
         DBT_TASK_FLAGS,
         PLAN_TASK_ID,
+        PRODUCER_DBT_ENV,
         apply_dbt_env,
         cosmos_configs,
         wire_watcher,
@@ -266,7 +267,7 @@ def build_release_chain(*, full_refresh: bool | str = False, full_build: bool = 
             "full_refresh": full_refresh,
             "dbt_cmd_flags": DBT_TASK_FLAGS,
             # set around each dbt invocation only (no unit tests in a release build: edu_wh.dbt_runner)
-            "env": dict(RELEASE_BUILD_ENV),
+            "env": {**RELEASE_BUILD_ENV, **PRODUCER_DBT_ENV},
         },
         default_args={"retries": 0},
     )

@@ -34,9 +34,11 @@ def cosmos_configs(mode: str = "watcher"):
         manifest_path=manifest,
         install_dbt_deps=False,
     )
+    from edu_wh.dbt_runner import PROFILE, TARGET
+
     profile = ProfileConfig(
-        profile_name="edu_wh",
-        target_name="warehouse",
+        profile_name=PROFILE,
+        target_name=TARGET,
         profiles_yml_filepath=DBT_PROJECT_DIR / "profiles.yml",
     )
     if mode == "build":
@@ -171,6 +173,13 @@ def results_to_run(finished_task, plan: dict) -> list[str]:
 
 #: the task of the release chain whose return value is the build plan (publication.build_plan)
 PLAN_TASK_ID = "plan_build"
+
+
+#: dbt's environment in the release build's producer, besides ``RELEASE_BUILD_ENV``: dbt.log keeps
+#: warnings and errors only. At its default (debug: every SQL statement, connection and timing of every
+#: node) its writes, one shared file handler lock for dbt's threads, took about 40 % of the threads'
+#: time in the producer (py-spy); each node's start and result reach the task log through Cosmos.
+PRODUCER_DBT_ENV = {"DBT_LOG_LEVEL_FILE": "warn"}
 
 
 #: flags of every Cosmos dbt task: no manifest.json / run_results.json per task (Cosmos reads dbt's

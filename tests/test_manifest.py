@@ -31,3 +31,26 @@ def test_the_digest_follows_the_project_files_and_not_dbt_output(tmp_path):
     changed = manifest_inputs(project)
     docs.write_text("{% docs x %}a description{% enddocs %}\n", encoding="utf-8")
     assert manifest_inputs(project) != changed  # docs blocks are parsed into descriptions too
+
+
+def test_the_release_builds_producer_reuses_the_manifests_partial_parse(dagbag, dbt_manifest, tmp_path):
+    """dbt keeps a partial parse only for the flags it was made with: the manifest build (and every
+    dbt invocation of edu_wh.dbt_runner) passes those the Cosmos producer passes, so the producer,
+    from its copy of the project, does not parse the whole project again."""
+    from dbt.cli.main import dbtRunner
+
+    from edu_wh.config import scoped_env, settings
+    from edu_wh.dbt_runner import PARSE_FLAGS
+
+    producer = dagbag.dags["transform_publish"].get_task("dbt.dbt_producer_watcher")
+    copy = tmp_path / "project"  # Cosmos runs dbt in a copy of the project
+    shutil.copytree(DBT_PROJECT_DIR, copy, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
+    flags = producer._generate_dbt_flags(str(copy), DBT_PROJECT_DIR / "profiles.yml")  # Cosmos's own
+    assert flags[4:] == PARSE_FLAGS, flags
+    build_manifest(force=True)
+    events: list[str] = []
+    with scoped_env(**settings().dbt_env()):
+        result = dbtRunner(callbacks=[lambda e: events.append(e.info.name)]).invoke(["parse", *flags])
+    assert result.success
+    assert "UnableToPartialParse" not in events and "PartialParsingNotEnabled" not in events
+    assert "PartialParsingEnabled" in events or "ParsePerfInfoPath" in events, sorted(set(events))[:40]
