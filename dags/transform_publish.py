@@ -10,8 +10,8 @@ Runs when any ``raw.*`` asset is updated (an ingest DAG loaded new data) or when
    tables that nothing changed (an incremental build), so nothing stale can be published;
 4. ``dbt``: a Cosmos task group (``ExecutionMode.WATCHER``): one ``dbt build`` with threads of the
    models downstream of the changed sources (``source:<source>.<table>+``; everything on a full
-   build) into ``candidate``; a sensor per model and per model's tests shows each result, and the
-   models carried over show as skipped;
+   build) into ``candidate``; a task per model and seed shows its result with its tests (started
+   and ended in the triggerer: orchestration.dbt_results), and the models carried over show as skipped;
 5. ``gate``: Great Expectations suites on the rebuilt tables, the changed sources' raw batches and
    the cross-table checks; a critical failure stops here and ``published`` stays exactly as it was
    (the report goes to ``meta.gate_runs``, a file and the failure notification);

@@ -19,12 +19,19 @@ It also stops the compiled SQL of each model from being looked for and pushed
 looks under ``<project copy>/target``, and this project's dbt writes to ``DBT_TARGET_PATH``), so each
 model only left a warning in the producer's log. Each release's dbt docs hold every compiled model.
 
+And it holds those writes until the build is over: Cosmos pushes each one from dbt's threads as a
+node ends, through the Execution API, one at a time under a process-wide lock, so dbt's threads
+waited on each other's API calls. The writes are kept in memory (latest value per key) and pushed,
+in order, when the producer records that it finished (its ``task_status`` XCom, written after the
+build whether it passed or failed); the result tasks read them only after that.
+
 ``tests/test_cosmos_speedups.py`` checks that it still applies to the locked Cosmos and that every
 key a result task reads ends with the same value as with the original.
 """
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 #: node-progress events a later event of the same node always overwrites
@@ -33,6 +40,15 @@ SUPERSEDED_EVENTS = frozenset({"NodeStart", "NodeCompiling", "NodeExecuting"})
 FAILED_STATUSES = frozenset({"fail", "error", "failed", "runtime error"})
 
 _applied = False
+#: the writes held until the producer finishes: task instance → key → value
+_held: dict[Any, dict[str, Any]] = {}
+_held_lock = threading.Lock()
+#: the producer's last XCom, written when its build ended, passed or failed (Cosmos's watcher.py)
+FINISHED_KEY = "task_status"
+
+
+def _holder(task_instance: Any) -> Any:
+    return getattr(task_instance, "id", None) or id(task_instance)
 
 
 def read_by_a_result_task(dbt_log: dict[str, Any]) -> bool:
@@ -49,7 +65,8 @@ def apply() -> bool:
     if _applied:
         return True
     try:
-        from cosmos.operators._watcher import base
+        from cosmos.operators import watcher
+        from cosmos.operators._watcher import aggregation, base
     except ImportError:
         return False
     original = getattr(base, "_process_dbt_log_event", None)
@@ -58,8 +75,10 @@ def apply() -> bool:
         original is None
         or events != SUPERSEDED_EVENTS | {"NodeFinished"}
         or not callable(getattr(base, "store_compiled_sql_for_model", None))
+        or not all(callable(getattr(m, "safe_xcom_push", None)) for m in (base, aggregation, watcher))
     ):
         return False
+    push = watcher.safe_xcom_push
 
     def _process_dbt_log_event(task_instance: Any, dbt_log: dict[str, Any]) -> None:
         if read_by_a_result_task(dbt_log):
@@ -68,9 +87,26 @@ def apply() -> bool:
     def store_compiled_sql_for_model(*args: Any, **kwargs: Any) -> None:
         return None
 
+    def hold(task_instance: Any, key: str, value: Any) -> None:
+        """dbt's threads: keep the write (no API call while dbt runs)."""
+        with _held_lock:
+            _held.setdefault(_holder(task_instance), {})[key] = value
+
+    def push_when_finished(task_instance: Any, key: str, value: Any) -> None:
+        """The producer's own writes: before it records that it finished, push what was held."""
+        if key == FINISHED_KEY:
+            with _held_lock:
+                held = _held.pop(_holder(task_instance), {})
+            for held_key, held_value in held.items():
+                push(task_instance=task_instance, key=held_key, value=held_value)
+        push(task_instance=task_instance, key=key, value=value)
+
     _process_dbt_log_event.original = original
     store_compiled_sql_for_model.original = base.store_compiled_sql_for_model
+    hold.original = push_when_finished.original = push
     base._process_dbt_log_event = _process_dbt_log_event
     base.store_compiled_sql_for_model = store_compiled_sql_for_model
+    base.safe_xcom_push = aggregation.safe_xcom_push = hold
+    watcher.safe_xcom_push = push_when_finished
     _applied = True
     return True

@@ -124,7 +124,8 @@ def judge(
         return NodeResult("success", f"{name}: built ({status}); no test on it")
     tested = read(get_tests_status_xcom_key(unique_id))
     if tested == "pass":
-        return NodeResult("success", f"{name}: built, and its {len(tests)} tests passed")
+        count = f"{len(tests)} tests" if len(tests) > 1 else "test"
+        return NodeResult("success", f"{name}: built, and its {count} passed")
     if tested == "fail":
         which = failed_tests() or "a test on it did not pass (failed, or was skipped below a failure)"
         return NodeResult("failed", f"{name}: built, but {which} ({see})")

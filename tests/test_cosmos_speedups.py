@@ -76,6 +76,8 @@ PROJECT = pathlib.Path(tempfile.mkdtemp())
 
 
 def run():
+    from cosmos.operators import watcher
+
     ti = Recorder()
     results = {}
     for line in LINES:
@@ -83,26 +85,31 @@ def run():
                                                  tests_per_model=TESTS,
                                                  test_results_per_model=results, should_generate_model_uris=False,
                                                  upstream_failure_skipped_ids=skipped_ids)
+    during_build = len(ti.writes)
+    # what the producer writes once dbt returned, passed or failed (cosmos/operators/watcher.py)
+    watcher.safe_xcom_push(task_instance=ti, key="task_status", value="completed")
     final = {}
     for key, value in ti.writes:
         final[key] = value
-    return ti.writes, final
+    return ti.writes, final, during_build
 
 
 skipped_ids = set()
-before_writes, before = run()
+before_writes, before, before_during = run()
 sys.path.insert(0, sys.argv[1])
 from orchestration import cosmos_speedups
 from orchestration.dbt_results import judge
 applied = cosmos_speedups.apply()
 skipped_ids = set()
-after_writes, after = run()
+after_writes, after, after_during = run()
 # the build failed (stg_b): the producer task ends failed; each node's task judges from the XComs left
 verdicts = {uid.split(".")[-1]: judge(uid, tests=TESTS.get(uid, []), parents=parents, read=after.get,
                                       producer_state=lambda: "failed", producer_task_id="dbt.dbt_producer_watcher")
             for uid, parents in PARENTS.items()}
 print(json.dumps({"applied": applied, "again": cosmos_speedups.apply(),
                   "before_count": len(before_writes), "after_count": len(after_writes),
+                  "before_during": before_during, "after_during": after_during,
+                  "after_order": [key for key, _ in after_writes],
                   "before": before, "after": after,
                   "verdicts": {name: [v.state, v.message] for name, v in verdicts.items()}}))
 """
@@ -127,7 +134,7 @@ def test_the_stand_in_applies_and_every_key_a_result_task_reads_ends_as_with_cos
     # what a result task reads: the status and the tests' aggregate of every model and seed, and dbt's event
     # of a node that failed (a model's error, a failing test)
     failed_test = "test__edu_wh__unique_stg_a_x__2_dbt_event"
-    read = {k for k in before if k.endswith(("_status", "_tests_status"))} | {
+    read = {k for k in before if k.endswith(("_status", "_tests_status")) and k != "task_status"} | {
         "model__edu_wh__stg_b_dbt_event",
         failed_test,
     }
@@ -141,7 +148,11 @@ def test_the_stand_in_applies_and_every_key_a_result_task_reads_ends_as_with_cos
     assert before["model__edu_wh__int_c_status"]["status"] == "failed"
     assert "Got 3 results" in json.dumps(after[failed_test])
     # nothing else is written: the events of nodes that passed, and the compiled SQL, read by no result task
-    assert set(after) == read
+    assert set(after) == read | {"task_status"}
+    # Cosmos writes as each node ends, from dbt's threads; the stand-in holds the writes until the producer
+    # records that it finished, then writes them, before that record
+    assert probe["before_during"] > 0 and probe["after_during"] == 0
+    assert probe["after_order"][-1] == "task_status" and len(probe["after_order"]) == len(read) + 1
     assert "model__edu_wh__stg_a_compiled_sql" in before and "seed__edu_wh__units_dbt_event" in before
     assert probe["after_count"] <= probe["before_count"] - 25, (probe["before_count"], probe["after_count"])
 
@@ -163,4 +174,4 @@ def test_each_node_is_judged_and_a_failure_stays_with_the_node_that_failed(probe
     assert "because stg_b failed" in verdicts["int_c"][1]
     assert "because stg_a failed" in verdicts["int_d"][1]
     assert "ended failed before reaching it" in verdicts["int_e"][1]
-    assert "its 1 tests passed" in verdicts["int_f"][1]
+    assert "built, and its test passed" in verdicts["int_f"][1]
