@@ -29,6 +29,10 @@ def standalone_env(port: int) -> dict[str, str]:
             "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",
             "AIRFLOW__CORE__PARALLELISM": "4",
             "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
+            # one machine: the DAG files change with a deploy or `make manifest`, and a change shows
+            # within two minutes. Every 30 s (Airflow's default) the DAG processor re-parsed all four
+            # files (~4 s of CPU, both Cosmos groups) beside the pipeline's own tasks on two cores
+            "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "120",
         }
     )
     # `airflow standalone` starts its components as `airflow …` from PATH: this venv's, even unactivated
