@@ -163,8 +163,7 @@ class LocalAirflow:
         return [{"run_id": r[0], "run_type": r[1], "state": r[2], "start": _at(r[3]), "end": _at(r[4])} for r in rows]
 
     def task_states(self, dag_id: str, run_id: str) -> dict[str, str]:
-        rows = self._query("select task_id, state from task_instance where dag_id = ? and run_id = ?", (dag_id, run_id))
-        return {task_id: state for task_id, state in rows}
+        return {t["task_id"]: t["state"] for t in self.task_times(dag_id, run_id)}
 
     def task_times(self, dag_id: str, run_id: str) -> list[dict]:
         """Every task of a run with its state and when it started and ended (seconds after the run

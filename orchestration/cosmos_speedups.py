@@ -36,8 +36,6 @@ from typing import Any
 
 #: node-progress events a later event of the same node always overwrites
 SUPERSEDED_EVENTS = frozenset({"NodeStart", "NodeCompiling", "NodeExecuting"})
-#: dbt's statuses of a node that failed (models: error; tests: fail or error)
-FAILED_STATUSES = frozenset({"fail", "error", "failed", "runtime error"})
 
 _applied = False
 #: the writes held until the producer finishes: task instance → key → value
@@ -53,9 +51,11 @@ def _holder(task_instance: Any) -> Any:
 
 def read_by_a_result_task(dbt_log: dict[str, Any]) -> bool:
     """Whether a result task can ever read what the producer would push for this dbt log event."""
+    from cosmos.operators._watcher.state import is_dbt_node_status_failed  # models: error; tests: fail, error
+
     name = (dbt_log.get("info") or {}).get("name")
     node_info = (dbt_log.get("data") or {}).get("node_info") or {}
-    return name not in SUPERSEDED_EVENTS and node_info.get("node_status") in FAILED_STATUSES
+    return name not in SUPERSEDED_EVENTS and is_dbt_node_status_failed(node_info.get("node_status"))
 
 
 def apply() -> bool:

@@ -58,17 +58,13 @@ def cosmos_configs(mode: str = "watcher"):
     # per model and seed (orchestration.dbt_results) reports "built, and its tests passed"
     from cosmos.constants import DbtResourceType
 
-    from orchestration.dbt_results import node_result_task
+    from orchestration.dbt_results import RESULT_RESOURCE_TYPES, node_result_task
 
     render = RenderConfig(
         load_method=LoadMode.DBT_MANIFEST,
         test_behavior=TestBehavior.NONE,
         emit_datasets=False,
-        node_converters={
-            DbtResourceType.MODEL: node_result_task,
-            DbtResourceType.SEED: node_result_task,
-            DbtResourceType.SNAPSHOT: node_result_task,
-        },
+        node_converters={DbtResourceType(kind): node_result_task for kind in RESULT_RESOURCE_TYPES},
     )
     execution = ExecutionConfig(
         execution_mode=ExecutionMode.WATCHER,
@@ -128,14 +124,14 @@ def wire_watcher(group, finished) -> None:
             task >> downstream
 
 
-def built_nodes(plan, manifest: dict | None = None) -> set[str] | None:
+def built_nodes(plan) -> set[str] | None:
     """The dbt nodes (unique ids) the plan's build runs: those downstream of the changed sources after
-    an incremental plan; None after a full one (every node). ``manifest``: the one already read."""
+    an incremental plan; None after a full one (every node)."""
     from publication.build_plan import downstream, read_manifest
 
     if plan.mode != "incremental":
         return None
-    manifest = manifest or read_manifest(manifest_path())
+    manifest = read_manifest(manifest_path())
     roots = [
         uid
         for uid, node in manifest["sources"].items()
