@@ -27,9 +27,12 @@ PROFILE, TARGET = "edu_wh", "warehouse"
 PARSE_FLAGS = ["--profile", PROFILE, "--target", TARGET, "--no-static-parser"]
 
 
-def dbt_command(args: list[str], *, quiet: bool = True, env: dict[str, str] | None = None) -> None:
+def dbt_command(
+    args: list[str], *, quiet: bool = True, env: dict[str, str] | None = None, callbacks: list | None = None
+) -> None:
     """Run dbt in-process against the configured warehouse; raise with dbt's own message on failure.
-    ``env``: more environment for this invocation (e.g. :data:`RELEASE_BUILD_ENV`), restored after."""
+    ``env``: more environment for this invocation (e.g. :data:`RELEASE_BUILD_ENV`), restored after;
+    ``callbacks``: dbt's event callbacks (each gets every event dbt fires)."""
     import os
 
     from dbt.cli.main import dbtRunner
@@ -44,7 +47,7 @@ def dbt_command(args: list[str], *, quiet: bool = True, env: dict[str, str] | No
     if quiet:
         full = ["--quiet", *full]
     with scoped_env(**(env or {})):
-        result = dbtRunner().invoke(full)
+        result = dbtRunner(callbacks=callbacks).invoke(full)
     if not result.success:
         failures = []
         for node in getattr(result.result, "results", None) or []:

@@ -25,6 +25,13 @@ waited on each other's API calls. The writes are kept in memory (latest value pe
 in order, when the producer records that it finished (its ``task_status`` XCom, written after the
 build whether it passed or failed); the result tasks read them only after that.
 
+And it hands Cosmos's event callback only the events its parser can use. dbt calls the callback with
+every event it fires, debug ones included (each SQL statement, connection, cache action: thousands
+per build), and Cosmos converts each to JSON and parses it before finding nothing to do; at debug
+level its message would not reach the task log either. The stand-in drops debug events before the
+callback unless Cosmos's parser reads them (the node-progress and error events, the startup
+versions, the upstream-failure skips); every event at info level or above still goes through.
+
 ``tests/test_cosmos_speedups.py`` checks that it still applies to the locked Cosmos and that every
 key a result task reads ends with the same value as with the original.
 """
@@ -58,6 +65,29 @@ def read_by_a_result_task(dbt_log: dict[str, Any]) -> bool:
     return name not in SUPERSEDED_EVENTS and is_dbt_node_status_failed(node_info.get("node_status"))
 
 
+def needed_debug_events() -> frozenset[str]:
+    """The debug-level dbt events Cosmos's log parser (``store_dbt_resource_status_from_log``) uses."""
+    from cosmos.operators._watcher import base, state
+
+    return frozenset(
+        base._DBT_EVENT_ALLOWLIST
+        | state.DBT_UPSTREAM_FAILURE_SKIP_EVENT_NAMES
+        | {"MainReportVersion", "AdapterRegistered"}  # _store_startup_event_from_log
+    )
+
+
+def only_parsed_events(callback: Any, needed: frozenset[str]) -> Any:
+    """``callback``, called only with the events Cosmos's parser can use (see the module's doc)."""
+
+    def filtered(msg: Any) -> None:
+        info = msg.info
+        if info.level != "debug" or info.name in needed:
+            callback(msg)
+
+    filtered.original = callback
+    return filtered
+
+
 def apply() -> bool:
     """Idempotent; a no-op (Cosmos simply stays slower) if Cosmos's internals moved. True when the
     stand-in is in place."""
@@ -65,8 +95,9 @@ def apply() -> bool:
     if _applied:
         return True
     try:
+        from cosmos.dbt import runner
         from cosmos.operators import watcher
-        from cosmos.operators._watcher import aggregation, base
+        from cosmos.operators._watcher import aggregation, base, state
     except ImportError:
         return False
     original = getattr(base, "_process_dbt_log_event", None)
@@ -76,6 +107,9 @@ def apply() -> bool:
         or events != SUPERSEDED_EVENTS | {"NodeFinished"}
         or not callable(getattr(base, "store_compiled_sql_for_model", None))
         or not all(callable(getattr(m, "safe_xcom_push", None)) for m in (base, aggregation, watcher))
+        or not callable(getattr(runner, "get_runner", None))
+        or not hasattr(base, "_DBT_EVENT_ALLOWLIST")
+        or not hasattr(state, "DBT_UPSTREAM_FAILURE_SKIP_EVENT_NAMES")
     ):
         return False
     push = watcher.safe_xcom_push
@@ -101,6 +135,16 @@ def apply() -> bool:
                 push(task_instance=task_instance, key=held_key, value=held_value)
         push(task_instance=task_instance, key=key, value=value)
 
+    get_runner = runner.get_runner
+    needed = needed_debug_events()
+
+    def get_runner_with_parsed_events(callbacks: list | None = None) -> Any:
+        if callbacks and isinstance(callbacks, list):
+            callbacks = [only_parsed_events(callback, needed) for callback in callbacks]
+        return get_runner(callbacks=callbacks)
+
+    get_runner_with_parsed_events.original = get_runner
+    runner.get_runner = get_runner_with_parsed_events
     _process_dbt_log_event.original = original
     store_compiled_sql_for_model.original = base.store_compiled_sql_for_model
     hold.original = push_when_finished.original = push

@@ -175,7 +175,9 @@ PLAN_TASK_ID = "plan_build"
 #: warnings and errors only. At its default (debug: every SQL statement, connection and timing of every
 #: node) its writes, one shared file handler lock for dbt's threads, took about 40 % of the threads'
 #: time in the producer (py-spy); each node's start and result reach the task log through Cosmos.
-PRODUCER_DBT_ENV = {"DBT_LOG_LEVEL_FILE": "warn"}
+#: And no lines on stdout but errors (``DBT_QUIET``): Cosmos asks dbt for JSON lines there and then
+#: drops every one of them (``_StdoutFilter``); the task log gets dbt's messages from Cosmos's callback.
+PRODUCER_DBT_ENV = {"DBT_LOG_LEVEL_FILE": "warn", "DBT_QUIET": "true"}
 
 
 #: flags of every Cosmos dbt task: no manifest.json / run_results.json per task (Cosmos reads dbt's

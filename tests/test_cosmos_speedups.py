@@ -175,3 +175,49 @@ def test_each_node_is_judged_and_a_failure_stays_with_the_node_that_failed(probe
     assert "because stg_a failed" in verdicts["int_d"][1]
     assert "ended failed before reaching it" in verdicts["int_e"][1]
     assert "built, and its test passed" in verdicts["int_f"][1]
+
+
+def test_the_callback_gets_every_event_cosmos_parses_from_a_real_build(warehouse):
+    """The producer's callback filter (``only_parsed_events``) on the events of a real ``dbt build`` (the
+    seeds and their tests): Cosmos's parser, fed only the events the filter lets through, writes exactly
+    what it writes when fed all of them, and most of dbt's events (its debug ones) never reach it."""
+    from google.protobuf.json_format import MessageToJson
+
+    from edu_wh.dbt_runner import dbt_command
+    from orchestration.airflow_env import apply_airflow_env
+
+    apply_airflow_env()
+    from cosmos.operators import watcher
+    from cosmos.operators._watcher import base
+
+    from orchestration import cosmos_speedups
+
+    events: list = []
+    dbt_command(["build", "--select", "resource_type:seed", "--indirect-selection", "cautious"], callbacks=[events.append])
+    kept: list = []
+    only_parsed = cosmos_speedups.only_parsed_events(kept.append, cosmos_speedups.needed_debug_events())
+    for msg in events:
+        only_parsed(msg)
+
+    class Recorder:
+        def __init__(self):
+            self.id, self.writes = object(), {}
+
+        def xcom_push(self, key, value):
+            self.writes[key] = value
+
+        def xcom_pull(self, task_ids=None, key=None):
+            return self.writes.get(key)
+
+    def parsed(stream: list) -> dict:
+        ti = Recorder()
+        for msg in stream:
+            line = MessageToJson(msg, preserving_proto_field_name=True)  # as Cosmos's callback does
+            base.store_dbt_resource_status_from_log(line, {"context": {"ti": ti}}, should_generate_model_uris=False)
+        watcher.safe_xcom_push(task_instance=ti, key="task_status", value="completed")  # held writes, if any
+        return ti.writes
+
+    everything, filtered = parsed(events), parsed(kept)
+    assert sum(key.endswith("_status") and key.startswith("seed__") for key in everything) == 18
+    assert filtered == everything
+    assert len(kept) < len(events) / 2, (len(kept), len(events))

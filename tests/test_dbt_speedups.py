@@ -1,5 +1,6 @@
-"""The dbt-common stand-in (edu_wh/dbt_speedups.py) still applies to the locked dbt-common and gives the
-original's answer; each case runs in a fresh interpreter, so the original is really the original."""
+"""The dbt stand-ins (edu_wh/dbt_speedups.py) still apply to the locked dbt and give the originals'
+answers: the behaviour flags' source (in a fresh interpreter, so the original is really the original),
+connections kept between nodes (a real build on the real warehouse), log lines formatted only when kept."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 import subprocess
 import sys
 
+from edu_wh import dbt_speedups
 from tests.conftest import REPO
 
 PROBE = r"""
@@ -41,3 +43,69 @@ def test_the_stand_in_still_applies_and_answers_as_dbt_common_does(tmp_path):
     assert probe["applied"] and probe["replaced"] and probe["again"]
     # and both name the first calling module that is not dbt_common.behavior_flags
     assert probe["before"] == probe["after"] == "fake_adapter_impl"
+
+
+def test_a_build_keeps_each_threads_connection_and_builds_as_the_configured_role(warehouse, tmp_path):
+    """The connection stand-in on the real warehouse: the seeds and their own tests (118 nodes on 4
+    threads) open a handful of connections, not one per node, and everything is built and read as
+    the transformer role (``set role``), not as the login user, also after a test's rollback."""
+    import psycopg
+
+    from edu_wh.config import settings
+    from edu_wh.dbt_runner import dbt_command
+
+    assert dbt_speedups.apply() and all(dbt_speedups.applied.values()), dbt_speedups.applied
+    # --indirect-selection cautious: only the tests whose every parent is a seed
+    dbt_command(
+        ["build", "--select", "resource_type:seed", "--indirect-selection", "cautious"],
+        env={"DBT_LOG_PATH": str(tmp_path)},  # dbt.log at debug, of this build only
+    )
+    results = json.loads((settings().dbt_target_dir / "run_results.json").read_text())["results"]
+    kinds = [r["unique_id"].split(".")[0] for r in results]
+    assert kinds.count("seed") == 18 and kinds.count("test") > 50
+    assert {r["status"] for r in results} <= {"success", "pass"}
+    opened = (tmp_path / "dbt.log").read_text().count("Opening a new connection")
+    # each of 4 threads, the cache's schema listings and the hook's connection; dbt alone: one per node
+    assert 0 < opened <= 15 < len(results), opened
+    role = settings().dbt_env()["EDU_WH_DBT_ROLE"]
+    with psycopg.connect(warehouse) as conn:
+        owners = dict(
+            conn.execute(
+                "select tableowner, count(*) from pg_tables where schemaname = 'reference' group by 1"
+            ).fetchall()
+        )
+    assert owners == {role: 18}
+
+
+def test_lines_below_a_loggers_level_are_not_formatted_and_the_kept_ones_are_unchanged():
+    """dbt's stdout/file loggers with the log-level stand-in write exactly what dbt writes without it."""
+    import io
+
+    from dbt.adapters.events.types import SQLQuery
+    from dbt.events.types import LogModelResult, MainReportVersion
+    from dbt_common.events.base_types import EventLevel, msg_from_base_event
+    from dbt_common.events.logger import LineFormat, LoggerConfig, _TextLogger
+
+    assert dbt_speedups.apply()
+    stand_in = _TextLogger.write_line
+    original = stand_in.original
+    events = [
+        msg_from_base_event(MainReportVersion(version="1.11", log_version=3)),
+        msg_from_base_event(SQLQuery(conn_name="model.x", sql="select 1", node_info={})),
+        msg_from_base_event(
+            LogModelResult(description="sql table model marts.x", status="SELECT 3", index=1, total=2, execution_time=0.1),
+            level=EventLevel.INFO,  # a dynamic-level event: dbt fires a result at info (print_result_line)
+        ),
+    ]
+    for level in (EventLevel.DEBUG, EventLevel.INFO, EventLevel.ERROR):
+        written = []
+        for write_line in (original, stand_in):
+            stream = io.StringIO()
+            logger = _TextLogger(
+                LoggerConfig(name=f"probe_{level}", level=level, line_format=LineFormat.PlainText, output_stream=stream)
+            )
+            for msg in events:
+                write_line(logger, msg)
+            written.append([line[line.index(" ") :] for line in stream.getvalue().splitlines()])  # no timestamp
+        assert written[0] == written[1], level
+        assert len(written[1]) == {EventLevel.DEBUG: 3, EventLevel.INFO: 2, EventLevel.ERROR: 0}[level]
