@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import sys
 
+
 def _default_source() -> str:
     frame = sys._getframe(1)
     while frame is not None:

@@ -193,7 +193,9 @@ def test_the_callback_gets_every_event_cosmos_parses_from_a_real_build(warehouse
     from orchestration import cosmos_speedups
 
     events: list = []
-    dbt_command(["build", "--select", "resource_type:seed", "--indirect-selection", "cautious"], callbacks=[events.append])
+    dbt_command(
+        ["build", "--select", "resource_type:seed", "--indirect-selection", "cautious"], callbacks=[events.append]
+    )
     kept: list = []
     only_parsed = cosmos_speedups.only_parsed_events(kept.append, cosmos_speedups.needed_debug_events())
     for msg in events:

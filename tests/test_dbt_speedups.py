@@ -93,7 +93,9 @@ def test_lines_below_a_loggers_level_are_not_formatted_and_the_kept_ones_are_unc
         msg_from_base_event(MainReportVersion(version="1.11", log_version=3)),
         msg_from_base_event(SQLQuery(conn_name="model.x", sql="select 1", node_info={})),
         msg_from_base_event(
-            LogModelResult(description="sql table model marts.x", status="SELECT 3", index=1, total=2, execution_time=0.1),
+            LogModelResult(
+                description="sql table model marts.x", status="SELECT 3", index=1, total=2, execution_time=0.1
+            ),
             level=EventLevel.INFO,  # a dynamic-level event: dbt fires a result at info (print_result_line)
         ),
     ]
