@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import time
 import traceback
@@ -70,26 +69,31 @@ def next_month(year: int, month: int, n: int = 1) -> tuple[int, int]:
 
 def timed_dbt(args: list[str], *, reset: bool = True) -> dict:
     """``edu-wh transform``: an empty candidate schema (``reset``), then dbt as a release build runs it (no unit
-    tests: ``RELEASE_BUILD_ENV``); returns seconds and run_results figures."""
-    from edu_wh.config import settings
+    tests, no JSON artifacts: ``RELEASE_BUILD_ENV``); returns seconds and each node's figures, read from the
+    ``NodeFinished`` events dbt fires (a release build writes no run_results.json)."""
     from edu_wh.dbt_runner import RELEASE_BUILD_ENV, dbt_command
     from orchestration.tasks import drop_candidate
 
     if reset:
         drop_candidate()
     unanalyzed = raw_tables_without_statistics()
+    finished: dict[str, float] = {}
+
+    def node_finished(msg) -> None:
+        if msg.info.name == "NodeFinished":
+            finished[msg.data.node_info.unique_id] = msg.data.run_result.execution_time
+
     started = time.perf_counter()
-    dbt_command(args, env=RELEASE_BUILD_ENV)
+    dbt_command(args, env=RELEASE_BUILD_ENV, callbacks=[node_finished])
     seconds = time.perf_counter() - started
-    results = json.loads((settings().dbt_target_dir / "run_results.json").read_text())
     nodes: dict[str, int] = {}
     node_seconds: dict[str, float] = {}
     by_node = {}
-    for node in results["results"]:
-        kind = node["unique_id"].split(".")[0]
+    for unique_id, execution_time in finished.items():
+        kind = unique_id.split(".")[0]
         nodes[kind] = nodes.get(kind, 0) + 1
-        node_seconds[kind] = node_seconds.get(kind, 0.0) + (node.get("execution_time") or 0.0)
-        by_node[node["unique_id"]] = node.get("execution_time") or 0.0
+        node_seconds[kind] = node_seconds.get(kind, 0.0) + (execution_time or 0.0)
+        by_node[unique_id] = execution_time or 0.0
     incremental = {
         name: round(by_node.get(f"model.edu_wh.{name}", 0.0), 3)
         for name in ("fct_school_years", "fct_education_budget_monthly")
@@ -97,7 +101,6 @@ def timed_dbt(args: list[str], *, reset: bool = True) -> dict:
     slowest = sorted(by_node.items(), key=lambda kv: -kv[1])[:5]
     return {
         "seconds": seconds,
-        "dbt_elapsed": results.get("elapsed_time"),
         "nodes": nodes,
         "node_seconds": {k: round(v, 2) for k, v in node_seconds.items()},
         "incremental_models_seconds": incremental,

@@ -4,7 +4,8 @@
 2. land the real sample files and a synthetic scale-1 drop (``edu-wh synth``; generated, never
    committed), and start fake data.egov.kz / budget publishers on 127.0.0.1 serving the drop's
    API fixtures (no network is used);
-3. build the dbt manifest and migrate the local Airflow metadata DB;
+3. build the dbt manifest (``dbt parse``, in a second process while 1 and 2 run) and migrate the
+   local Airflow metadata DB;
 4. run every ingest DAG, then ``transform_publish`` and ``export_release`` (in production the
    latter two are triggered by assets), with ``dag.test()`` (task logs go to
    ``EDU_WH_HOME/logs/demo-*.log``);
@@ -27,6 +28,7 @@ import contextlib
 import os
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -109,14 +111,20 @@ def run_dags(
 def run_demo(out, err) -> None:
     from cli.samples import ensure_synthetic_drop, publisher_fixtures, stage_samples, stage_synthetic
     from edu_wh.bootstrap import bootstrap
-    from edu_wh.dbt_runner import build_manifest
+    from edu_wh.config import settings
     from edu_wh.warehouse import connect, ensure_warehouse
     from ingest.fake_publishers import fake_publishers
     from ingest.registry import all_sources
-    from orchestration.airflow_env import apply_airflow_env
+    from orchestration.airflow_env import apply_airflow_env, migrate_metadata_db
 
     apply_airflow_env()  # before anything imports airflow
     started = time.perf_counter()
+    # dbt parses the project (no database) in a second process while the warehouse starts and the
+    # samples land: on a fresh home that parse is the longest step before the first DAG
+    parse = _start_manifest_build(settings().home / "logs" / "manifest.log")
+    # and Airflow creates its metadata DB (``airflow db migrate``, also a child process) meanwhile
+    migrating = ThreadPoolExecutor(1, thread_name_prefix="airflow-db-migrate")
+    migration = migrating.submit(migrate_metadata_db)
     cfg = ensure_warehouse()
     with connect() as conn:
         bootstrap(conn, all_sources())
@@ -129,7 +137,9 @@ def run_demo(out, err) -> None:
         f"[bold]landing[/bold] {len(staged)} real sample file(s) and {len(synthetic)} synthetic file(s) "
         f"(scale 1, marked synthetic) in {cfg.landing_dir}"
     )
-    build_manifest()
+    _finish_manifest_build(parse)
+    migration.result()
+    migrating.shutdown()
     log_path = cfg.home / "logs" / f"demo-{datetime.now(UTC):%Y%m%dT%H%M%S}.log"
     out.print(
         f"[bold]airflow[/bold] running the DAGs in this process with dag.test() (the scheduler's tasks, one after "
@@ -155,6 +165,36 @@ def run_demo(out, err) -> None:
 
     out.print(release_summary())
     out.print(f"[bold]done[/bold] in {time.perf_counter() - started:.0f} s")
+
+
+def _start_manifest_build(log_path: Path):
+    """``edu-wh manifest`` in a child process, unless the manifest is current; None then."""
+    import subprocess
+
+    from edu_wh.dbt_runner import manifest_is_current
+
+    if manifest_is_current():
+        return None
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "cli", "manifest"],
+            cwd=Path(__file__).resolve().parents[1],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    process.log_path = log_path
+    return process
+
+
+def _finish_manifest_build(process) -> None:
+    """Wait for :func:`_start_manifest_build`'s parse; its failure stops the demo with dbt's words."""
+    from edu_wh.dbt_runner import build_manifest
+
+    if process is not None and process.wait() != 0:
+        tail = process.log_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-5:]
+        raise UserError("dbt could not parse the project: " + " | ".join(tail), hint=f"see {process.log_path}")
+    build_manifest()  # a no-op when the child built it; parses here if the project changed meanwhile
 
 
 def _last_batch_id() -> int:

@@ -14,8 +14,13 @@ from edu_wh.errors import UserError
 
 #: what a release build (the transform_publish / backfill DAGs, ``edu-wh transform``) adds to dbt's
 #: environment: no unit tests. They check the models' SQL against fixed inputs, so they run where the
-#: SQL changes (``make test``, CI), not on every release; dbt's own advice for production runs.
-RELEASE_BUILD_ENV = {"DBT_EXCLUDE_RESOURCE_TYPES": "unit_test"}
+#: SQL changes (``make test``, CI), not on every release; dbt's own advice for production runs. And no
+#: manifest.json / run_results.json (``DBT_WRITE_JSON``): the manifest the DAGs render from is
+#: ``edu-wh manifest``'s (a build would only write it again, ~1 s of each build), and what a build did
+#: is in dbt's result and events (the failures in the raised error, each node in the task log). dbt.log
+#: at info (each node's start and result, every warning and error), not debug: its every SQL statement
+#: went through one file handler lock shared by dbt's threads (py-spy: the threads queued on it).
+RELEASE_BUILD_ENV = {"DBT_EXCLUDE_RESOURCE_TYPES": "unit_test", "DBT_WRITE_JSON": "false", "DBT_LOG_LEVEL_FILE": "info"}
 
 
 #: the dbt profile and target of profiles.yml; Cosmos's tasks name them too (orchestration.dbt_cosmos)
@@ -87,12 +92,21 @@ def build_manifest(*, force: bool = False) -> Path:
     path = manifest_path()
     stamp = path.with_name("manifest.inputs")
     inputs = manifest_inputs()
-    if not force and path.exists() and stamp.exists() and stamp.read_text(encoding="utf-8") == inputs:
+    if not force and manifest_is_current(inputs):
         return path
     stamp.unlink(missing_ok=True)
     dbt_command(["parse"])
     stamp.write_text(inputs, encoding="utf-8")
     return path
+
+
+def manifest_is_current(inputs: str | None = None) -> bool:
+    """The manifest is there and was parsed from the project files and settings as they are now."""
+    path = manifest_path()
+    stamp = path.with_name("manifest.inputs")
+    if not (path.exists() and stamp.exists()):
+        return False
+    return stamp.read_text(encoding="utf-8") == (inputs or manifest_inputs())
 
 
 def manifest_path() -> Path:
@@ -124,10 +138,24 @@ def is_published_model(node: dict, project: str | None) -> bool:
     )
 
 
+#: the grains of the manifest file last read: (path, size, mtime) → grains
+_grains_read: dict[tuple, dict[str, tuple[str, ...]]] = {}
+
+
 def published_grains(manifest: dict | None = None) -> dict[str, tuple[str, ...]]:
     """Published table name → its grain (``meta.grain`` of the model): the one definition that the
-    gate, the exports, the change report and the dictionary all read."""
-    manifest = manifest if manifest is not None else load_manifest()
+    gate, the exports, the change report and the dictionary all read. Without ``manifest``, the
+    manifest file is read once while it stays the same file (the gate asks once per suite)."""
+    if manifest is None:
+        path = manifest_path()
+        if path.exists():
+            stat = path.stat()
+            key = (str(path), stat.st_size, stat.st_mtime_ns)
+            if key not in _grains_read:
+                _grains_read.clear()
+                _grains_read[key] = published_grains(load_manifest(path))
+            return dict(_grains_read[key])
+        manifest = load_manifest()
     project = (manifest.get("metadata") or {}).get("project_name")
     grains = {}
     for node in (manifest.get("nodes") or {}).values():
