@@ -16,7 +16,7 @@ connections per full build of this project (each a server process, an authentica
 dbt-postgres's ``set role``), measured with py-spy at ~14 % of dbt's threads' time. The stand-in
 keeps a thread's connection open between nodes: it rolls back what the node left open (what
 ``close`` does first) and the next node reuses the connection (dbt's own ``ConnectionReused`` path);
-a connection that is not open and idle is closed as before, and dbt closes them all when the
+a connection that is not open, or not idle after the rollback, is closed as before, and dbt closes them all when the
 invocation ends (``cleanup_all``). One catch makes a second change necessary: dbt-postgres runs
 ``set role <role>`` right after connecting, inside the implicit transaction psycopg2 opens, so the
 rollback after a test would drop the role and the next node would build as the login user. The
@@ -49,17 +49,23 @@ def _default_source() -> str:
 def _release_keeping_open(self) -> None:
     """``BaseConnectionManager.release``, keeping an open, idle connection for the thread's next node."""
     from dbt.adapters.contracts.connection import ConnectionState
+    from psycopg2.extensions import TRANSACTION_STATUS_IDLE
 
     with self.lock:
         conn = self.get_if_exists()
         if conn is None:
             return
     try:
-        if conn.state == ConnectionState.OPEN and getattr(conn.handle, "closed", True) == 0:
-            if conn.transaction_open:
+        handle = conn.handle
+        status = getattr(handle, "get_transaction_status", None)  # a psycopg2 connection
+        if conn.state == ConnectionState.OPEN and status is not None and getattr(handle, "closed", True) == 0:
+            # what dbt counts as open, and what the session says (a failed statement outside dbt's
+            # own transaction leaves the session aborted): either way, roll back
+            if conn.transaction_open or status() != TRANSACTION_STATUS_IDLE:
                 self._rollback_handle(conn)
                 conn.transaction_open = False
-            return
+            if status() == TRANSACTION_STATUS_IDLE:
+                return  # clean: the thread's next node reuses it
         self.close(conn)
     except Exception:
         # as the original: a connection whose rollback or close failed is dropped

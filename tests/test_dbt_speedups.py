@@ -8,6 +8,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from edu_wh import dbt_speedups
 from tests.conftest import REPO
 
@@ -119,3 +121,48 @@ def test_lines_below_a_loggers_level_are_not_formatted_and_the_kept_ones_are_unc
             written.append([line[line.index(" ") :] for line in stream.getvalue().splitlines()])  # no timestamp
         assert written[0] == written[1], level
         assert len(written[1]) == {EventLevel.DEBUG: 3, EventLevel.INFO: 2, EventLevel.ERROR: 0}[level]
+
+
+def test_a_released_connection_is_kept_only_when_its_session_is_clean(warehouse):
+    """The stand-in's ``release`` on real PostgreSQL sessions: a node that left a transaction open, or a
+    session aborted by a statement dbt did not count as a transaction, is rolled back and kept, usable;
+    a connection whose session is gone is closed, as dbt closes every one."""
+    import threading
+
+    import psycopg2
+    from dbt.adapters.contracts.connection import Connection, ConnectionState, Identifier
+    from dbt.adapters.postgres.connections import PostgresConnectionManager, PostgresCredentials
+
+    assert dbt_speedups.apply()
+    manager = PostgresConnectionManager.__new__(PostgresConnectionManager)  # the connection pool of one adapter
+    manager.lock, manager.thread_connections = threading.RLock(), {}
+    credentials = PostgresCredentials(
+        database="edu_wh", schema="marts", host="127.0.0.1", user="postgres", port=1, password=""
+    )
+
+    def released(handle, *, counted_open: bool) -> Connection:
+        conn = Connection(
+            type=Identifier("postgres"),
+            name="model.edu_wh.x",
+            state=ConnectionState.OPEN,
+            transaction_open=counted_open,
+            handle=handle,
+            credentials=credentials,
+        )
+        manager.thread_connections[manager.get_thread_identifier()] = conn  # this thread's, as dbt keeps it
+        manager.release()
+        return conn
+
+    handle = psycopg2.connect(warehouse.replace("postgresql+psycopg", "postgresql"))
+    handle.cursor().execute("create temporary table t (x int)")  # a node's open transaction
+    conn = released(handle, counted_open=True)
+    assert conn.state == ConnectionState.OPEN and not conn.transaction_open and handle.closed == 0
+    with pytest.raises(psycopg2.errors.DivisionByZero):
+        handle.cursor().execute("select 1 / 0")  # aborted, and dbt never counted a transaction
+    conn = released(handle, counted_open=False)
+    assert conn.state == ConnectionState.OPEN and handle.closed == 0
+    cursor = handle.cursor()
+    cursor.execute("select to_regclass('pg_temp.t') is null")  # usable, and the first transaction rolled back
+    assert cursor.fetchone() == (True,)
+    handle.close()  # the session is gone: closed, as dbt does
+    assert released(handle, counted_open=False).state == ConnectionState.CLOSED
