@@ -15,9 +15,10 @@ adapter registration. The replacement returns the same answer, the first calling
 connections per full build of this project (each a server process, an authentication, and
 dbt-postgres's ``set role``), measured with py-spy at ~14 % of dbt's threads' time. The stand-in
 keeps a thread's connection open between nodes: it rolls back what the node left open (what
-``close`` does first) and the next node reuses the connection (dbt's own ``ConnectionReused`` path);
-a connection that is not open, or not idle after the rollback, is closed as before, and dbt closes them all when the
-invocation ends (``cleanup_all``). One catch makes a second change necessary: dbt-postgres runs
+``close`` does first; also a session aborted outside a transaction dbt counted) and the next node
+reuses the connection (dbt's own ``ConnectionReused`` path); a connection that is not open, or not
+idle after the rollback, is closed as before, and dbt closes them all when the invocation ends
+(``cleanup_all``). The reuse spans one invocation only. One catch makes a second change necessary: dbt-postgres runs
 ``set role <role>`` right after connecting, inside the implicit transaction psycopg2 opens, so the
 rollback after a test would drop the role and the next node would build as the login user. The
 stand-in commits that first transaction when ``open`` returns, so the role holds for the session.
