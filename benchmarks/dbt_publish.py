@@ -23,6 +23,7 @@ def dbt_section(scales: dict[int, dict]) -> dict:
             "incremental_models_seconds_full": rnd(inc_models_full, 2),
             "incremental_models_seconds_incremental": rnd(inc_models_incr, 2),
             "nodes": runs[-1]["full"]["nodes"],
+            "nodes_incremental": runs[-1]["incremental"]["nodes"],
             "node_seconds_full": runs[-1]["full"]["node_seconds"],
             "node_seconds_incremental": runs[-1]["incremental"]["node_seconds"],
             "slowest_full": runs[-1]["full"]["slowest"],

@@ -163,11 +163,11 @@ def _dbt_md(s: dict) -> list[str]:
     lines += ["", "Where a build's time goes (sum of node execution times, last run):", ""]
     lines += ["| scale | build | nodes | node seconds by kind | slowest nodes |", "|---:|---|---|---|---|"]
     for scale, r in s["scales"].items():
-        for label, key, slow in (
-            ("full", "node_seconds_full", "slowest_full"),
-            ("incremental", "node_seconds_incremental", "slowest_incremental"),
+        for label, key, slow, built in (
+            ("full", "node_seconds_full", "slowest_full", "nodes"),
+            ("incremental", "node_seconds_incremental", "slowest_incremental", "nodes_incremental"),
         ):
-            nodes = ", ".join(f"{v} {k}" for k, v in r["nodes"].items())
+            nodes = ", ".join(f"{v} {k}" for k, v in (r.get(built) or {}).items()) or "?"
             secs = ", ".join(f"{k} {v}" for k, v in r[key].items())
             slowest = ", ".join(f"{n} {t}" for n, t in r[slow])
             lines.append(f"| {scale} | {label} | {nodes} | {secs} | {slowest} |")  # fmt: skip
