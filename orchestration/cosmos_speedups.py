@@ -32,12 +32,20 @@ level its message would not reach the task log either. The stand-in drops debug 
 callback unless Cosmos's parser reads them (the node-progress and error events, the startup
 versions, the upstream-failure skips); every event at info level or above still goes through.
 
+And one repair that is not about speed: after the build, Cosmos hands the task's environment to
+OpenLineage's artifact processor by writing it into ``os.environ`` and never takes it back
+(``AbstractDbtLocalBase.calculate_openlineage_events_completes``). A task process ends there, but under
+``dag.test()`` (``make demo``, the tests) the release build's settings stayed for every later dbt run
+of the process: ``DBT_WRITE_JSON=false`` left the export's ``dbt docs generate`` and any manifest
+build without their JSON. The stand-in puts the environment back as it was once the processor is done.
+
 ``tests/test_cosmos_speedups.py`` checks that it still applies to the locked Cosmos and that every
 key a result task reads ends with the same value as with the original.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import Any
 
@@ -96,7 +104,7 @@ def apply() -> bool:
         return True
     try:
         from cosmos.dbt import runner
-        from cosmos.operators import watcher
+        from cosmos.operators import local, watcher
         from cosmos.operators._watcher import aggregation, base, state
     except ImportError:
         return False
@@ -110,6 +118,7 @@ def apply() -> bool:
         or not callable(getattr(runner, "get_runner", None))
         or not hasattr(base, "_DBT_EVENT_ALLOWLIST")
         or not hasattr(state, "DBT_UPSTREAM_FAILURE_SKIP_EVENT_NAMES")
+        or not callable(getattr(local.AbstractDbtLocalBase, "calculate_openlineage_events_completes", None))
     ):
         return False
     push = watcher.safe_xcom_push
@@ -135,6 +144,19 @@ def apply() -> bool:
                 push(task_instance=task_instance, key=held_key, value=held_value)
         push(task_instance=task_instance, key=key, value=value)
 
+    lineage = local.AbstractDbtLocalBase.calculate_openlineage_events_completes
+
+    def calculate_openlineage_events_completes(self: Any, *args: Any, **kwargs: Any) -> Any:
+        saved = dict(os.environ)
+        try:
+            return lineage(self, *args, **kwargs)
+        finally:
+            for key in set(os.environ) - set(saved):
+                del os.environ[key]
+            os.environ.update(saved)
+
+    calculate_openlineage_events_completes.original = lineage
+    local.AbstractDbtLocalBase.calculate_openlineage_events_completes = calculate_openlineage_events_completes
     get_runner = runner.get_runner
     needed = needed_debug_events()
 

@@ -35,6 +35,18 @@ def test_the_sample_is_published_through_airflow(released_warehouse):
         assert formula == (None, "formula")
 
 
+def test_the_release_build_leaves_this_process_environment_as_it_was(released_warehouse):
+    """``dag.test()`` of transform_publish ran in this process (the fixture): the producer's dbt settings
+    (no JSON artifacts, a quiet stdout) must not stay for later dbt runs here, e.g. the export's docs."""
+    import os
+
+    from edu_wh.dbt_runner import RELEASE_BUILD_ENV
+    from orchestration.dbt_cosmos import PRODUCER_DBT_ENV
+
+    leaked = {key: os.environ[key] for key in {**RELEASE_BUILD_ENV, **PRODUCER_DBT_ENV} if key in os.environ}
+    assert leaked == {}
+
+
 def test_export_release_writes_the_files_of_the_current_release_once(released_warehouse, dagbag):
     from orchestration.dags import PUBLISHED_ASSET
     from publication.release_files import release_folder, verify_folder
