@@ -138,24 +138,10 @@ def is_published_model(node: dict, project: str | None) -> bool:
     )
 
 
-#: the grains of the manifest file last read: (path, size, mtime) → grains
-_grains_read: dict[tuple, dict[str, tuple[str, ...]]] = {}
-
-
 def published_grains(manifest: dict | None = None) -> dict[str, tuple[str, ...]]:
     """Published table name → its grain (``meta.grain`` of the model): the one definition that the
-    gate, the exports, the change report and the dictionary all read. Without ``manifest``, the
-    manifest file is read once while it stays the same file (the gate asks once per suite)."""
-    if manifest is None:
-        path = manifest_path()
-        if path.exists():
-            stat = path.stat()
-            key = (str(path), stat.st_size, stat.st_mtime_ns)
-            if key not in _grains_read:
-                _grains_read.clear()
-                _grains_read[key] = published_grains(load_manifest(path))
-            return dict(_grains_read[key])
-        manifest = load_manifest()
+    gate, the exports, the change report and the dictionary all read."""
+    manifest = manifest if manifest is not None else load_manifest()
     project = (manifest.get("metadata") or {}).get("project_name")
     grains = {}
     for node in (manifest.get("nodes") or {}).values():

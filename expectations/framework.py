@@ -48,7 +48,9 @@ class GateContext:
     layer: str = "published"
     batches: list[BatchInfo] = field(default_factory=list)
     reference_schema: str = "reference"
-    _grains: dict[str, tuple[str, ...]] | None = field(default=None, repr=False)
+    #: published table → grain, read from the manifest on first use; one run of the gate hands the
+    #: same dict to every suite's context, so the manifest is read once per run
+    grains: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
 
     def scalar(self, query: str, params: tuple = ()) -> Any:
         row = self.conn.execute(query, params).fetchone()
@@ -70,9 +72,9 @@ class GateContext:
         manifest: the gate never keeps its own list of key columns."""
         from edu_wh.dbt_runner import published_grains
 
-        if self._grains is None:
-            self._grains = published_grains()
-        grain = self._grains.get(table)
+        if not self.grains:
+            self.grains.update(published_grains())
+        grain = self.grains.get(table)
         if not grain:
             raise UserError(
                 f"the dbt model of published.{table} declares no grain (meta.grain)",

@@ -78,6 +78,7 @@ def run_gate(
         if every_suite and "raw" in layers:
             results.extend(_sources_without_a_suite(conn, suites))
         results.extend(_rules_missing(conn))
+        grains: dict = {}  # filled by the first suite that asks (GateContext.grain)
         for suite in suites:
             suite_started = time.perf_counter()
             ctx = GateContext(
@@ -85,6 +86,7 @@ def run_gate(
                 conn=conn,
                 previous_row_counts=previous,
                 layer=suite.layer,
+                grains=grains,
             )
             run = SuiteRun(suite.name, suite.layer, suite.dataset(schema))
             runs.append(run)

@@ -67,7 +67,7 @@ def test_a_build_keeps_each_threads_connection_and_builds_as_the_configured_role
     dbt_command(
         ["build", "--select", "resource_type:seed", "--indirect-selection", "cautious"],
         # dbt.log at debug, of this build only; no artifacts in the target other tests share
-        env={"DBT_LOG_PATH": str(tmp_path), "DBT_WRITE_JSON": "false"},
+        env={"DBT_LOG_PATH": str(tmp_path), "DBT_LOG_LEVEL_FILE": "debug", "DBT_WRITE_JSON": "false"},
         callbacks=[node_finished],
     )
     results = list(finished)
