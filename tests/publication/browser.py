@@ -21,6 +21,16 @@ CHROMIUM_ARGS = [
 ]
 
 
+def open_portal(page, url: str) -> None:
+    """Open the portal at ``url`` and wait until it has rendered in the language the URL asks for.
+
+    ``networkidle`` alone is not enough: parsing plotly.min.js can outlast the 500 ms without requests on a
+    busy machine, and the page is then still empty (a flake met in CI).
+    """
+    page.goto(url, wait_until="networkidle")
+    page.wait_for_selector("html[data-rendered]")
+
+
 @contextlib.contextmanager
 def serving(folder: Path) -> Iterator[str]:
     """The release folder served by the portal's own server (``edu-wh serve``) on 127.0.0.1; yields its URL."""

@@ -13,7 +13,7 @@ import pytest
 from publication.contract import ColumnSpec, TableSpec
 from publication.portal.builder import match_claims
 from publication.snapshot import ReleaseSnapshot, TableData
-from tests.publication.browser import serving
+from tests.publication.browser import open_portal, serving
 from tests.publication.release_scenario import EXTRA_TABLE, two_releases
 
 
@@ -139,7 +139,7 @@ def _open(browser, url: str):
     )
     page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
     page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
-    page.goto(url, wait_until="networkidle")
+    open_portal(page, url)
     return page, problems
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from tests.publication.browser import serving
+from tests.publication.browser import open_portal, serving
 
 WIDTHS = (320, 768, 1100, 1600)
 ALMATY_OBLAST = "190000000"
@@ -128,7 +128,7 @@ def test_charts_do_not_mislead_in_every_language_at_every_width(browser, full_re
         page = browser.new_page(viewport={"width": width, "height": 900})
         errors = []
         page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
-        page.goto(f"{full_release['url']}/portal/index.html?lang={lang}", wait_until="networkidle")
+        open_portal(page, f"{full_release['url']}/portal/index.html?lang={lang}")
         page.wait_for_selector("#chart-budget svg.main-svg")
         charts = {c["key"]: c for c in page.evaluate(CHARTS_JS)}
         page.close()

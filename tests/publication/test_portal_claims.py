@@ -18,7 +18,7 @@ from decimal import Decimal
 import psycopg
 import pytest
 
-from tests.publication.browser import serving
+from tests.publication.browser import open_portal, serving
 from tests.publication.claims_scenario import claims_releases, published
 
 CODE_LABELS = "dbt_project/seeds/code_labels.csv"
@@ -133,7 +133,7 @@ def test_the_portal_shows_the_warehouse_verdict_of_every_claim(browser, served, 
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     problems = []
     page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-    page.goto(f"{served}/portal/index.html?lang={lang}", wait_until="networkidle")
+    open_portal(page, f"{served}/portal/index.html?lang={lang}")
     rows = page.locator("#claims-table tbody tr")
     shown = {
         r["id"]: r

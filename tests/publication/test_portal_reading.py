@@ -7,7 +7,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from tests.publication.browser import serving
+from tests.publication.browser import open_portal, serving
 from tests.publication.release_scenario import two_releases
 
 WIDTHS = (320, 768, 1100, 1600)
@@ -91,7 +91,7 @@ def _page(browser, url: str, width: int):
     problems = []
     page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
     page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
-    page.goto(url, wait_until="networkidle")
+    open_portal(page, url)
     page.wait_for_selector("#chart-schools svg.main-svg")
     return page, problems
 

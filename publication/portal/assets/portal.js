@@ -510,6 +510,8 @@
   function render() {
     renderHeader(); renderHeadlines(); renderMeasures(); renderCharts(); renderTables();
     renderQuality(); renderClaims(); renderProvenance(); renderChanges(); renderFooter();
+    /* the page is whole in this language: readers (and the browser tests) can wait for this mark */
+    document.documentElement.setAttribute("data-rendered", lang);
   }
 
   function setLanguage(code) {
