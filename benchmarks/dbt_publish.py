@@ -43,7 +43,7 @@ def dbt_section(scales: dict[int, dict]) -> dict:
         limits.append(
             f"after one new month the build plan rebuilt {', '.join(r.get('rebuilt_tables') or []) or '?'} "
             f"({r.get('incremental_dbt_seconds')} s of dbt, {r.get('plan_and_carry_over_seconds')} s to plan and "
-            "copy the other published tables from the current release)."
+            "carry the other published tables over from the current release)."
         )
         slowest = r["slowest_full"][0] if r["slowest_full"] else None
         if slowest:
@@ -87,6 +87,7 @@ def publish_section(scales: dict[int, dict]) -> dict:
             "swap_samples": world["swap_samples"],
             "swap_detail": world["swap_seconds"],
             "publish_seconds_median": rnd(median([r.get("publish_seconds") for r in world["runs"]]), 3),
+            "archive_seconds_median": rnd(median([r.get("archive_seconds") or 0 for r in world["runs"]]), 3),
             "gate_seconds_median": rnd(median([r.get("gate_seconds") for r in world["runs"]]), 2),
             "published_rows": sum(v for k, v in world["table_rows"].items() if k.startswith("published.")),
         }

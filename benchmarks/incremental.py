@@ -1,8 +1,8 @@
 """Section 3's incremental build and no-op run, as ``transform_publish`` does them (``benchmarks.run``).
 
 After one more monthly budget report lands, the release chain plans the build
-(``publication.build_plan``), copies the unchanged tables of the current release into ``candidate``
-(``publication.swap.carry_over``) and runs ``dbt build --select source:budget.budget_execution_rows+``;
+(``publication.build_plan``), carries the unchanged tables of the current release over into ``candidate``
+(``publication.swap.carry_over``: a view each, until ``publish`` moves the tables in) and runs ``dbt build --select source:budget.budget_execution_rows+``;
 the figure compared with the full build is the sum of the three. A run with nothing new stops after
 the plan: dbt and the gate do not run, and its figure is the plan's time.
 """

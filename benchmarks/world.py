@@ -192,6 +192,7 @@ def run_scale(plan: Plan, server: Server, workdir: Path, scale: int) -> dict:
                     raise RuntimeError(f"publish did not publish: {result.summary()}")
                 (swaps if result.previous_release_id else publish_swaps).append(result.swap_seconds)
                 run["swap_seconds"] = rnd(result.swap_seconds, 4)
+                run["archive_seconds"] = rnd(result.archive_seconds, 3)
                 run["release_id"] = result.release_id
                 run["noop"] = {k: rnd(v, 3) if isinstance(v, float) else v for k, v in timed_noop().items()}
             except Exception:  # noqa: BLE001

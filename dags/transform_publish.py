@@ -6,8 +6,9 @@ Runs when any ``raw.*`` asset is updated (an ingest DAG loaded new data) or when
    with the ``backfill`` DAG; a lease older than its TTL, whose holder died, is taken over);
 2. ``plan_build``: which sources got new or withdrawn batches since the current release. None (and
    the same dbt project): everything below is skipped and nothing is published, in seconds;
-3. ``prepare_candidate``: an empty ``candidate`` schema, plus copies of the current release's
-   tables that nothing changed (an incremental build), so nothing stale can be published;
+3. ``prepare_candidate``: an empty ``candidate`` schema, so nothing stale can be published; on an
+   incremental build, the current release's tables that nothing changed are carried over (a marked
+   view each until ``publish`` moves the table itself in: publication.swap.carry_over);
 4. ``dbt``: a Cosmos task group (``ExecutionMode.WATCHER``): one ``dbt build`` with threads of the
    models downstream of the changed sources (``source:<source>.<table>+``; everything on a full
    build) into ``candidate``; a task per model and seed shows its result with its tests (started

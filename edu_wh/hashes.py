@@ -48,5 +48,9 @@ def content_hashes(conn: psycopg.Connection, schema: str) -> tuple[dict[str, str
     hashes, counts = {}, {}
     for table in schema_tables(conn, schema):
         hashes[table], counts[table] = table_hash(conn, schema, table)
-    overall = hashlib.sha256(json.dumps(hashes, sort_keys=True).encode()).hexdigest()
-    return hashes, counts, overall
+    return hashes, counts, overall_hash(hashes)
+
+
+def overall_hash(hashes: dict[str, str]) -> str:
+    """One hash of a set of tables from their content hashes (a release's ``content_hash``)."""
+    return hashlib.sha256(json.dumps(hashes, sort_keys=True).encode()).hexdigest()

@@ -46,7 +46,7 @@ def run_gate(
 
     ``changed``: an incremental build's ``(rebuilt tables, changed sources)``: only the suites that
     :meth:`Suite.concerns` run; the others are listed in the report as carried over unchanged (their
-    tables are copies of the current release, which passed its gate).
+    tables are the current release's own, which passed its gate: ``publication.swap.carry_over``).
 
     A run of the raw layer alone is recorded against schema ``raw``, so it never counts as the
     candidate's gate (``publish`` needs a run that checked the candidate)."""

@@ -193,7 +193,7 @@ def build_release_chain(*, full_refresh: bool | str = False, full_build: bool = 
 
     ``acquire_lock`` → ``plan_build`` (what changed since the current release:
     ``publication.build_plan``) → ``prepare_candidate`` (an empty ``candidate``, plus the unchanged
-    tables copied from the current release) → ``dbt`` (Cosmos task group: one ``dbt build`` of the
+    tables carried over from the current release: ``publication.swap.carry_over``) → ``dbt`` (Cosmos task group: one ``dbt build`` of the
     changed part into ``candidate``, a result task per model and seed) → ``gate`` (the
     rebuilt tables, the changed sources, the cross-table checks) → ``publish`` → ``release_lock``
     (a teardown of ``acquire_lock``: it always runs, and a failure above still fails the run).

@@ -155,12 +155,16 @@ def plan_release_build(*, full: bool = False, run_id: str | None = None) -> dict
 
 
 def prepare_candidate(plan: dict | None = None) -> dict[str, int]:
-    """An empty candidate, then (incremental plan) the unchanged tables copied from the current release."""
+    """An empty candidate, then (incremental plan) the unchanged tables carried over from the current release
+    (``publication.swap.carry_over``: views until the swap moves the tables themselves in)."""
     from publication.build_plan import BuildPlan
     from publication.swap import carry_over
 
     drop_candidate()
-    return carry_over(BuildPlan.from_dict(plan).carry_tables)
+    built = BuildPlan.from_dict(plan)
+    if not built.carry_tables:
+        return {}
+    return carry_over(built.carry_tables, built.current_release)
 
 
 def run_gate(run_id: str | None = None, plan: dict | None = None) -> dict:

@@ -8,8 +8,9 @@ or a reload of the same file removes one), source by source:
   nothing to build, check or publish;
 * ``incremental``: only some sources changed: dbt builds ``source:<source>.<raw table>+`` for each
   (the models downstream of the changed raw tables, and their tests); every other published table
-  is copied from the current release into ``candidate`` (``publication.swap.carry_over``) before
-  dbt runs, so tests and cross-table checks see the whole next release;
+  is carried over from the current release into ``candidate`` (``publication.swap.carry_over``: a
+  view on it until the swap moves the table itself in) before dbt runs, so tests and cross-table
+  checks see the whole next release;
 * ``full``: everything is built (no current release; the dbt project, or the set of published
   tables, changed; a source without a dbt source; or a full build was asked for).
 
@@ -33,7 +34,7 @@ class BuildPlan:
     changed_sources: list[str] = field(default_factory=list)
     select: list[str] = field(default_factory=list)  # dbt selectors (empty: the whole project)
     rebuild_tables: list[str] = field(default_factory=list)  # candidate tables dbt builds
-    carry_tables: list[str] = field(default_factory=list)  # candidate tables copied from the release
+    carry_tables: list[str] = field(default_factory=list)  # candidate tables carried over from the release
     current_release: int | None = None
     input_batch_ids: list[int] = field(default_factory=list)  # the loaded batches the plan saw
 

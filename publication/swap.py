@@ -3,16 +3,22 @@
 ``publish()``:
 
 1. refuses unless the latest gate run on ``candidate`` passed and is newer than the candidate's tables;
-2. hashes every candidate table (order-independent); if the hashes equal the current release's,
-   nothing is published and the current release stays (a rerun changes nothing);
+2. hashes every candidate table (order-independent); the tables an incremental build carried over
+   (``carry_over``) are the current release's own, so their hashes are the release's; if the hashes
+   equal the current release's, nothing is published and the current release stays (a rerun changes
+   nothing);
 3. in one transaction, under an exclusive advisory lock and with a short ``lock_timeout``
    (retried): takes ACCESS EXCLUSIVE locks on the current published tables, so readers in the
-   middle of a multi-table transaction finish on the old release first; renames
+   middle of a multi-table transaction finish on the old release first; moves the carried tables
+   from ``published`` into ``candidate`` in place of their stand-in views; renames
    ``published`` → ``archive_r<N>`` and ``candidate`` → ``published``; re-applies grants; records
-   the release. Renames are catalogue-only (O(1) whatever the table sizes);
-4. drops archives beyond ``EDU_WH_KEEP_RELEASES``.
+   the release. Renames and moves are catalogue-only (O(1) whatever the table sizes);
+4. gives the archive back copies of the tables that moved on (``complete_archive``), so every kept
+   release stays whole for a rollback and for the next release's change summary;
+5. drops archives beyond ``EDU_WH_KEEP_RELEASES``.
 
-``rollback()`` swaps an archived release back the same way.
+``rollback()`` swaps an archived release back the same way (completing its archive first if a
+publish was cut off between steps 3 and 4).
 """
 
 from __future__ import annotations
@@ -31,7 +37,7 @@ from edu_wh.bootstrap import ROLE_NAMES
 from edu_wh.config import REPO_ROOT, settings
 from edu_wh.errors import UserError
 from edu_wh.events import record_event
-from edu_wh.hashes import content_hashes, schema_tables, table_hash  # noqa: F401 - re-used below
+from edu_wh.hashes import content_hashes, overall_hash, schema_tables, table_hash  # noqa: F401 - re-used below
 from edu_wh.warehouse import connect
 
 log = logging.getLogger("edu_wh.publish")
@@ -40,6 +46,8 @@ CANDIDATE = "candidate"
 PUBLISHED = "published"
 PUBLISH_LOCK = "edu_wh.publish"
 READER_ROLES = ("analyst", "ministry_reader")
+#: the comment that marks a candidate view as a table carried over from a release (``carry_over``)
+CARRIED_MARK = "edu-wh: carried over from release "
 
 
 @dataclass
@@ -51,6 +59,8 @@ class PublishResult:
     content_hash: str = ""
     swap_seconds: float = 0.0
     changed_tables: list[str] = field(default_factory=list)
+    carried_tables: list[str] = field(default_factory=list)  # moved from the previous release at the swap
+    archive_seconds: float = 0.0  # copying the carried tables back into the previous release's archive
 
     def summary(self) -> str:
         if self.status == "unchanged":
@@ -111,10 +121,17 @@ def _lock_published(conn) -> None:
 
 
 def _swap_in(
-    conn, incoming: str, outgoing_name: str | None, record: Callable[[psycopg.Connection], None], *, attempts: int = 30
+    conn,
+    incoming: str,
+    outgoing_name: str | None,
+    record: Callable[[psycopg.Connection], None],
+    *,
+    attempts: int = 30,
+    before: Callable[[psycopg.Connection], None] | None = None,
 ) -> float:
     """Rename published → outgoing_name (or drop it while still the empty bootstrap schema) and
-    incoming → published, and run ``record`` (the release bookkeeping), all in one transaction."""
+    incoming → published, and run ``record`` (the release bookkeeping), all in one transaction;
+    ``before`` runs in it first, under the locks (the carried tables' move)."""
     delay = 0.05
     for attempt in range(1, attempts + 1):
         started = time.perf_counter()
@@ -123,6 +140,8 @@ def _swap_in(
                 conn.execute("set local lock_timeout = '500ms'")
                 conn.execute("select pg_advisory_xact_lock(hashtext(%s))", (PUBLISH_LOCK,))
                 _lock_published(conn)
+                if before is not None:
+                    before(conn)
                 if conn.execute("select 1 from pg_namespace where nspname = %s", (PUBLISHED,)).fetchone():
                     if outgoing_name:
                         conn.execute(
@@ -151,62 +170,156 @@ def _swap_in(
     raise AssertionError("unreachable")
 
 
-def carry_over(tables: list[str], *, target: str = CANDIDATE) -> dict[str, int]:
-    """Copy tables of the current release into ``target`` (an incremental build's candidate: the
-    tables whose sources did not change), in one transaction, before dbt builds the rest.
+def carry_over(tables: list[str], release_id: int, *, target: str = CANDIDATE) -> dict[str, int]:
+    """Carry the tables an incremental build does not rebuild over from the current release (``release_id``)
+    into ``target``, in one transaction, before dbt builds the rest. Returns their rows (the release's counts).
 
-    Real copies, never views: a view is bound to the table it reads, and the swap renames
-    ``published`` to an archive. Each copy keeps the columns, NOT NULL / CHECK / key constraints,
-    indexes (same names) and the table and column comments of the original. Returns rows per table."""
-    copied: dict[str, int] = {}
+    Nothing is copied: each carried table is, until the swap, a view on ``published.<table>`` marked with
+    the release it stands for (``CARRIED_MARK``), so dbt's tests and the gate's cross-table checks read the
+    whole next release. ``publish()`` moves the real table in its place inside the swap transaction
+    (``_move_carried_in``): no view is ever published, and the published table keeps its indexes, keys,
+    comments, grants and planner statistics. The previous release's archive gets a copy afterwards
+    (``complete_archive``)."""
     if not tables:
-        return copied
+        return {}
     with connect("transformer", autocommit=True, application_name="edu-wh carry-over") as conn, conn.transaction():
-        present = set(schema_tables(conn, PUBLISHED))
-        missing = sorted(set(tables) - present)
+        current = conn.execute(
+            "select release_id, row_counts from meta.releases where status = 'current' for share"
+        ).fetchone()
+        if current is None or current[0] != release_id:
+            raise UserError(
+                f"cannot carry tables over from release {release_id}: "
+                f"{f'release {current[0]}' if current else 'no release'} is current now",
+                hint="plan the build again (the release chain plans from the current release)",
+            )
+        missing = sorted(set(tables) - set(schema_tables(conn, PUBLISHED)))
         if missing:
             raise UserError(
                 f"cannot carry over {', '.join(missing)}: not in the current release",
                 hint="run a full build (transform_publish with full_refresh, or `edu-wh transform`)",
             )
         for table in tables:
-            source, dest = sql.Identifier(PUBLISHED, table), sql.Identifier(target, table)
-            conn.execute(
-                sql.SQL(
-                    "create table {} (like {} including defaults including constraints including comments "
-                    "including generated including identity including storage)"
-                ).format(dest, source)
+            view = sql.Identifier(target, table)
+            conn.execute(sql.SQL("create view {} as select * from {}").format(view, sql.Identifier(PUBLISHED, table)))
+            conn.execute(sql.SQL("comment on view {} is {}").format(view, sql.Literal(f"{CARRIED_MARK}{release_id}")))
+    rows = {t: int((current[1] or {}).get(t, 0)) for t in tables}
+    log.info("carried over from release %s: %s", release_id, ", ".join(f"{t} ({n:,} rows)" for t, n in rows.items()))
+    return rows
+
+
+def carried_tables(conn, schema: str = CANDIDATE) -> dict[str, int]:
+    """The tables ``schema`` carries over (``carry_over``'s marked views) and the release each comes from."""
+    carried = {}
+    for name, comment in conn.execute(
+        "select c.relname, obj_description(c.oid, 'pg_class') from pg_class as c "
+        "join pg_namespace as n on n.oid = c.relnamespace where n.nspname = %s and c.relkind = 'v'",
+        (schema,),
+    ).fetchall():
+        if comment and comment.startswith(CARRIED_MARK):
+            carried[name] = int(comment[len(CARRIED_MARK) :])
+    return carried
+
+
+def _move_carried_in(conn, carried: dict[str, int], release_id: int) -> None:
+    """In the swap transaction: each carried view is replaced by the current release's table itself."""
+    now = conn.execute("select release_id from meta.releases where status = 'current'").fetchone()
+    if now is None or now[0] != release_id:
+        raise UserError(
+            f"the candidate carries tables over from release {release_id}, but "
+            f"{f'release {now[0]}' if now else 'no release'} is current now",
+            hint="run the release chain again; published tables stay unchanged",
+        )
+    for table in sorted(carried):
+        conn.execute(sql.SQL("drop view {}").format(sql.Identifier(CANDIDATE, table)))
+        conn.execute(
+            sql.SQL("alter table {} set schema {}").format(sql.Identifier(PUBLISHED, table), sql.Identifier(CANDIDATE))
+        )
+
+
+def _copy_table(conn, source_schema: str, table: str, target: str) -> int:
+    """A copy of ``source_schema.table`` in ``target`` with its columns, NOT NULL / CHECK / key constraints,
+    indexes (same names) and table and column comments; returns its rows."""
+    source, dest = sql.Identifier(source_schema, table), sql.Identifier(target, table)
+    regclass = f'"{source_schema}"."{table}"'
+    conn.execute(
+        sql.SQL(
+            "create table {} (like {} including defaults including constraints including comments "
+            "including generated including identity including storage)"
+        ).format(dest, source)
+    )
+    rows = conn.execute(sql.SQL("insert into {} select * from {}").format(dest, source)).rowcount
+    for name, definition in conn.execute(
+        "select conname, pg_get_constraintdef(oid) from pg_constraint "
+        "where conrelid = %s::regclass and contype in ('p', 'u', 'x') order by conname",
+        (regclass,),
+    ).fetchall():
+        conn.execute(
+            sql.SQL("alter table {} add constraint {} {}").format(dest, sql.Identifier(name), sql.SQL(definition))
+        )
+    for (definition,) in conn.execute(
+        "select pg_get_indexdef(i.indexrelid) from pg_index as i where i.indrelid = %s::regclass "
+        "and not exists (select 1 from pg_constraint as c where c.conindid = i.indexrelid) order by 1",
+        (regclass,),
+    ).fetchall():
+        qualified = source.as_string(conn)
+        retargeted = definition.replace(f" ON {qualified} ", f" ON {dest.as_string(conn)} ", 1)
+        if retargeted == definition:
+            retargeted = definition.replace(f" ON {source_schema}.{table} ", f" ON {dest.as_string(conn)} ", 1)
+        conn.execute(retargeted)
+    text = conn.execute("select obj_description(%s::regclass, 'pg_class')", (regclass,)).fetchone()[0]
+    if text is not None:
+        conn.execute(sql.SQL("comment on table {} is {}").format(dest, sql.Literal(text)))
+    return rows
+
+
+def complete_archive(conn, release_id: int) -> dict[str, str]:
+    """Give a kept release's schema back the tables it lacks: those an incremental release moved on at its swap
+    (``_move_carried_in``). Each is copied, in one transaction under the publish lock, from the schema that
+    holds the same table now (the same content hash in that release's record: ``published`` or another
+    archive). Returns ``{table: the schema it was copied from}``; raises if no kept release holds one."""
+    row = conn.execute(
+        "select schema_name, table_hashes from meta.releases where release_id = %s", (release_id,)
+    ).fetchone()
+    if not row or not conn.execute("select 1 from pg_namespace where nspname = %s", (row[0],)).fetchone():
+        return {}
+    schema, hashes = row[0], row[1] or {}
+    missing = sorted(set(hashes) - set(schema_tables(conn, schema)))
+    if not missing:
+        return {}
+    copied: dict[str, str] = {}
+    with conn.transaction():
+        conn.execute("select pg_advisory_xact_lock(hashtext(%s))", (PUBLISH_LOCK,))
+        holders = conn.execute(
+            "select r.schema_name, r.table_hashes from meta.releases as r "
+            "join pg_namespace as n on n.nspname = r.schema_name where r.release_id <> %s "
+            "order by r.status = 'current' desc, r.release_id desc",
+            (release_id,),
+        ).fetchall()
+        for table in missing:
+            holder = next(
+                (s for s, h in holders if (h or {}).get(table) == hashes[table] and table in schema_tables(conn, s)),
+                None,
             )
-            copied[table] = conn.execute(sql.SQL("insert into {} select * from {}").format(dest, source)).rowcount
-            for name, definition in conn.execute(
-                "select conname, pg_get_constraintdef(oid) from pg_constraint "
-                "where conrelid = %s::regclass and contype in ('p', 'u', 'x') order by conname",
-                (f'"{PUBLISHED}"."{table}"',),
-            ).fetchall():
-                conn.execute(
-                    sql.SQL("alter table {} add constraint {} {}").format(
-                        dest, sql.Identifier(name), sql.SQL(definition)
-                    )
+            if holder is None:
+                raise UserError(
+                    f"release {release_id} ({schema}) lacks table {table}, and no kept release holds the same table",
+                    hint="publish a new release with a full build (transform_publish with full_refresh)",
                 )
-            for (definition,) in conn.execute(
-                "select pg_get_indexdef(i.indexrelid) from pg_index as i "
-                "where i.indrelid = %s::regclass "
-                "and not exists (select 1 from pg_constraint as c where c.conindid = i.indexrelid) order by 1",
-                (f'"{PUBLISHED}"."{table}"',),
-            ).fetchall():
-                qualified = sql.Identifier(PUBLISHED, table).as_string(conn)
-                retargeted = definition.replace(f" ON {qualified} ", f" ON {dest.as_string(conn)} ", 1)
-                if retargeted == definition:
-                    retargeted = definition.replace(f" ON {PUBLISHED}.{table} ", f" ON {dest.as_string(conn)} ", 1)
-                conn.execute(retargeted)
-            comment = conn.execute("select obj_description(%s::regclass, 'pg_class')", (f'"{PUBLISHED}"."{table}"',))
-            text = comment.fetchone()[0]
-            if text is not None:
-                conn.execute(sql.SQL("comment on table {} is {}").format(dest, sql.Literal(text)))
-        for table in tables:
-            conn.execute(sql.SQL("analyze {}").format(sql.Identifier(target, table)))
-    log.info("carried over from the current release: %s", ", ".join(f"{t} ({n:,} rows)" for t, n in copied.items()))
+            _copy_table(conn, holder, table, schema)
+            copied[table] = holder
+    log.info("completed %s: %s", schema, ", ".join(f"{t} (from {s})" for t, s in copied.items()))
     return copied
+
+
+def complete_archives(conn) -> None:
+    """Complete every kept release (``complete_archive``): a publish cut off after its swap left one short."""
+    for (release_id,) in conn.execute(
+        "select release_id from meta.releases where status in ('archived', 'rolled_back') order by release_id"
+    ).fetchall():
+        try:
+            complete_archive(conn, release_id)
+        except UserError as exc:  # reported; the next release can still be published
+            log.warning("%s", exc)
 
 
 def publish(
@@ -221,6 +334,7 @@ def publish(
     loaded now are recorded (a build by hand)."""
     cfg = settings()
     with connect("transformer", autocommit=True, application_name="edu-wh publish") as conn:
+        complete_archives(conn)
         if not conn.execute("select 1 from pg_namespace where nspname = %s", (CANDIDATE,)).fetchone():
             raise UserError("there is no candidate schema to publish", hint="run the transform first (dbt build)")
         gate = conn.execute(
@@ -238,7 +352,8 @@ def publish(
                 "the candidate has not passed the publication gate",
                 hint="run `edu-wh gate`; published tables stay unchanged",
             )
-        hashes, counts, overall = content_hashes(conn, CANDIDATE)
+        hashes, counts, overall = content_hashes(conn, CANDIDATE)  # the tables this build made
+        carried = carried_tables(conn)
         if not hashes:
             raise UserError("the candidate schema has no tables", hint="run the transform first (dbt build)")
         if gate[3] != overall:
@@ -249,6 +364,24 @@ def publish(
                 hint="run `edu-wh gate` again; published tables stay unchanged",
             )
         current = _current(conn)
+        if carried:
+            # the carried tables ARE the current release's: its record has their hashes and rows
+            stale = sorted({r for r in carried.values() if not current or r != current[0]})
+            if stale:
+                raise UserError(
+                    f"the candidate carries tables over from release {', '.join(map(str, stale))}, but "
+                    f"{f'release {current[0]}' if current else 'no release'} is current now",
+                    hint="run the release chain again; published tables stay unchanged",
+                )
+            counts.update(
+                conn.execute(
+                    "select key, value::bigint from meta.releases, jsonb_each_text(row_counts) "
+                    "where release_id = %s and key = any(%s)",
+                    (current[0], list(carried)),
+                ).fetchall()
+            )
+            hashes.update({t: current[1][t] for t in carried})
+            overall = overall_hash(hashes)
         inputs = [
             dict(zip(("batch_id", "source", "source_file", "file_sha256", "is_synthetic"), r))
             for r in conn.execute(
@@ -306,7 +439,18 @@ def publish(
                 ),
             ).fetchone()[0]
 
-        result.swap_seconds = _swap_in(conn, CANDIDATE, f"archive_r{current[0]}" if current else None, record)
+        result.swap_seconds = _swap_in(
+            conn,
+            CANDIDATE,
+            f"archive_r{current[0]}" if current else None,
+            record,
+            before=(lambda tx_conn: _move_carried_in(tx_conn, carried, current[0])) if carried else None,
+        )
+        if carried:
+            started = time.perf_counter()
+            complete_archive(conn, current[0])
+            result.carried_tables = sorted(carried)
+            result.archive_seconds = time.perf_counter() - started
         if current:
             result.changed_tables = sorted(t for t in hashes if current[1].get(t) != hashes[t])
         else:
@@ -362,6 +506,7 @@ def rollback(to_release: int | None = None, *, run_id: str | None = None) -> Pub
                 hint=f"releases available for rollback: {kept or 'none'}",
             )
         target_id, target_schema = row
+        complete_archive(conn, target_id)  # a publish cut off before it gave the archive its carried tables back
 
         def record(tx_conn):
             tx_conn.execute(

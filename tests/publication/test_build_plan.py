@@ -1,11 +1,14 @@
-"""Build only what changed: the plan, the carry-over, and an incremental release equal to a full one."""
+"""Build only what changed: the plan, the carry-over (moved in at the swap, copied back into the archive),
+and an incremental release equal to a full one."""
 
 from __future__ import annotations
 
 import psycopg
+import pytest
 
 from edu_wh.config import settings
 from edu_wh.dbt_runner import dbt_command
+from edu_wh.errors import UserError
 from edu_wh.hashes import content_hashes
 from expectations.gate import run_gate
 from ingest.batches import withdraw_batch
@@ -13,9 +16,9 @@ from ingest.bns_bulletin import SOURCE as BULLETIN_SOURCE
 from ingest.bns_dynamic import SOURCE as BNS
 from ingest.kato import SOURCE as KATO
 from ingest.loader import load_file
-from orchestration.tasks import drop_candidate
+from orchestration.tasks import drop_candidate, prepare_candidate
 from publication.build_plan import changed_sources, plan_build, read_manifest
-from publication.swap import carry_over, dbt_project_hash, publish
+from publication.swap import carry_over, dbt_project_hash, publish, rollback
 from tests.conftest import SAMPLES
 
 SCHOOLS = SAMPLES / "bns" / "number_of_schools_by_region_2000-2023_ru.xlsx"
@@ -87,25 +90,27 @@ def test_an_incremental_release_equals_a_full_build_of_the_same_batches(warehous
     assert plan.mode == "incremental" and plan.changed_sources == ["bns_dynamic"], plan.describe()
     assert "school_counts" in plan.rebuild_tables and "territories" in plan.carry_tables
 
-    # When the carried tables are copied and only the changed part is built, gated and published
+    # When the carried tables are carried over and only the changed part is built, gated and published
     drop_candidate()
-    copied = carry_over(plan.carry_tables)
-    assert set(copied) == set(plan.carry_tables)
+    carried = carry_over(plan.carry_tables, plan.current_release)
+    assert set(carried) == set(plan.carry_tables)
+    definitions = (
+        "select pg_get_constraintdef(c.oid) from pg_constraint as c where c.conrelid = %s::regclass "
+        "union all select regexp_replace(indexdef, ' ON [a-z_0-9]+\\.', ' ON ') from pg_indexes "
+        "where schemaname || '.' || tablename = %s order by 1"
+    )
     with psycopg.connect(warehouse, autocommit=True) as conn:
-        # a copy, not a view, with the original's key, checks, indexes and comments
+        # until the swap, a carried table is a view on the release's table, marked with the release
         for table in plan.carry_tables:
-            kind = conn.execute("select relkind from pg_class where oid = %s::regclass", (f"candidate.{table}",))
-            assert kind.fetchone()[0] == "r"
-        definitions = (
-            "select pg_get_constraintdef(c.oid) from pg_constraint as c where c.conrelid = %s::regclass "
-            "union all select regexp_replace(indexdef, ' ON [a-z]+\\.', ' ON ') from pg_indexes "
-            "where schemaname || '.' || tablename = %s order by 1"
-        )
-        for table in plan.carry_tables:
-            published = conn.execute(definitions, (f"published.{table}", f"published.{table}")).fetchall()
-            candidate = conn.execute(definitions, (f"candidate.{table}", f"candidate.{table}")).fetchall()
-            assert candidate == published, table
-        assert conn.execute("select obj_description('candidate.territories'::regclass)").fetchone()[0]
+            kind, mark = conn.execute(
+                "select relkind, obj_description(oid, 'pg_class') from pg_class where oid = %s::regclass",
+                (f"candidate.{table}",),
+            ).fetchone()
+            assert (kind, mark) == ("v", f"edu-wh: carried over from release {plan.current_release}"), table
+        oids = {
+            t: conn.execute("select %s::regclass::oid", (f"published.{t}",)).fetchone()[0] for t in plan.carry_tables
+        }
+        before = {t: conn.execute(definitions, (f"published.{t}", f"published.{t}")).fetchall() for t in oids}
     dbt_command(["build", "--select", plan.select_arg])
     gate = run_gate(changed=(plan.rebuild_tables, plan.changed_sources))
     checked = {s.suite for s in gate.suites if not s.skipped}
@@ -116,9 +121,43 @@ def test_an_incremental_release_equals_a_full_build_of_the_same_batches(warehous
     result = publish(input_batch_ids=plan.input_batch_ids)
     assert result.status == "published"
     assert "school_counts" in result.changed_tables and "territories" not in result.changed_tables
+    assert result.carried_tables == plan.carry_tables
+    archive = f"archive_r{plan.current_release}"
+    with psycopg.connect(warehouse, autocommit=True) as conn:
+        # the swap moved the release's tables themselves (no copy, no view published) ...
+        for table, oid in oids.items():
+            assert conn.execute("select %s::regclass::oid", (f"published.{table}",)).fetchone()[0] == oid, table
+        assert conn.execute("select count(*) from pg_views where schemaname = 'published'").fetchone()[0] == 0
+        # ... and the previous release's archive got copies with the key, checks, indexes and comments
+        recorded = conn.execute(
+            "select table_hashes from meta.releases where release_id = %s", (plan.current_release,)
+        ).fetchone()[0]
+        assert content_hashes(conn, archive)[0] == recorded
+        for table in plan.carry_tables:
+            assert conn.execute(definitions, (f"{archive}.{table}", f"{archive}.{table}")).fetchall() == before[table]
+        assert conn.execute(f"select obj_description('{archive}.territories'::regclass)").fetchone()[0]
     with psycopg.connect(warehouse, autocommit=True) as conn:
         late = plan_build(conn, manifest, dbt_project_hash=dbt_project_hash())
     assert late.mode == "incremental" and late.changed_sources == ["bns_bulletin"], late.describe()
+
+    # A publish cut off between the swap and the archive's copies: a rollback completes the archive first
+    with psycopg.connect(warehouse, autocommit=True) as conn:
+        conn.execute(f"drop table {archive}.territories")
+    assert rollback().release_id == plan.current_release
+    with psycopg.connect(warehouse, autocommit=True) as conn:
+        assert content_hashes(conn, "published")[0] == recorded
+    assert rollback(to_release=result.release_id).release_id == result.release_id
+
+    # A candidate carrying tables of a release that is no longer current is never published
+    prepare_candidate(late.as_dict())
+    dbt_command(["build", "--select", late.select_arg])
+    run_gate(changed=(late.rebuild_tables, late.changed_sources))
+    rollback(to_release=plan.current_release)  # meanwhile, someone makes another release current
+    with pytest.raises(UserError, match=rf"carries tables over from release {result.release_id}, but release \d+ is"):
+        publish(input_batch_ids=late.input_batch_ids)
+    with psycopg.connect(warehouse, autocommit=True) as conn:
+        assert content_hashes(conn, "published")[0] == recorded  # the release rolled back to, untouched
+    rollback(to_release=result.release_id)
     withdraw_batch(bulletin.batch_id, "test: back to the inputs of the release")
 
     # Then the release equals a full build of the same batches
