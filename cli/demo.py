@@ -118,7 +118,7 @@ def run_dags(
 def run_demo(out, err) -> None:
     from cli.samples import ensure_synthetic_drop, publisher_fixtures, stage_samples, stage_synthetic
     from edu_wh.bootstrap import bootstrap
-    from edu_wh.config import settings
+    from edu_wh.config import DAGS_DIR, settings
     from edu_wh.warehouse import connect, ensure_warehouse
     from ingest.fake_publishers import fake_publishers
     from ingest.registry import all_sources
@@ -161,8 +161,6 @@ def run_demo(out, err) -> None:
         out.print(f"[bold]publishers[/bold] fake data.egov.kz {fakes.egov.url}, fake budget portal {fakes.budget.url}")
         # the ingest DAGs need no dbt manifest: they run while the child process still parses the project
         # (dags/ingest.py alone; the other DAG files read the manifest when they build their DAGs)
-        from edu_wh.config import DAGS_DIR
-
         states = run_dags(ingest_dag_ids(), log_path, on_done=done, dag_file=DAGS_DIR / "ingest.py")
     _finish_manifest_build(parse)
     states |= run_dags(["transform_publish", "export_release"], log_path, on_done=done)

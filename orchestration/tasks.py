@@ -162,8 +162,6 @@ def prepare_candidate(plan: dict | None = None) -> dict[str, int]:
 
     drop_candidate()
     built = BuildPlan.from_dict(plan)
-    if not built.carry_tables:
-        return {}
     return carry_over(built.carry_tables, built.current_release)
 
 

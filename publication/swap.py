@@ -170,7 +170,7 @@ def _swap_in(
     raise AssertionError("unreachable")
 
 
-def carry_over(tables: list[str], release_id: int, *, target: str = CANDIDATE) -> dict[str, int]:
+def carry_over(tables: list[str], release_id: int | None, *, target: str = CANDIDATE) -> dict[str, int]:
     """Carry the tables an incremental build does not rebuild over from the current release (``release_id``)
     into ``target``, in one transaction, before dbt builds the rest. Returns their rows (the release's counts).
 
@@ -186,12 +186,7 @@ def carry_over(tables: list[str], release_id: int, *, target: str = CANDIDATE) -
         current = conn.execute(
             "select release_id, row_counts from meta.releases where status = 'current' for share"
         ).fetchone()
-        if current is None or current[0] != release_id:
-            raise UserError(
-                f"cannot carry tables over from release {release_id}: "
-                f"{f'release {current[0]}' if current else 'no release'} is current now",
-                hint="plan the build again (the release chain plans from the current release)",
-            )
+        _refuse_stale_carry(release_id, current[0] if current else None)
         missing = sorted(set(tables) - set(schema_tables(conn, PUBLISHED)))
         if missing:
             raise UserError(
@@ -205,6 +200,16 @@ def carry_over(tables: list[str], release_id: int, *, target: str = CANDIDATE) -
     rows = {t: int((current[1] or {}).get(t, 0)) for t in tables}
     log.info("carried over from release %s: %s", release_id, ", ".join(f"{t} ({n:,} rows)" for t, n in rows.items()))
     return rows
+
+
+def _refuse_stale_carry(carried_from: int, current: int | None) -> None:
+    """Carried tables stand for one release's tables; once another release is current they stand for nothing."""
+    if current != carried_from:
+        raise UserError(
+            f"the candidate carries tables over from release {carried_from}, but "
+            f"{f'release {current}' if current else 'no release'} is current now",
+            hint="run the release chain again (it plans from the current release); published tables stay unchanged",
+        )
 
 
 def carried_tables(conn, schema: str = CANDIDATE) -> dict[str, int]:
@@ -223,12 +228,7 @@ def carried_tables(conn, schema: str = CANDIDATE) -> dict[str, int]:
 def _move_carried_in(conn, carried: dict[str, int], release_id: int) -> None:
     """In the swap transaction: each carried view is replaced by the current release's table itself."""
     now = conn.execute("select release_id from meta.releases where status = 'current'").fetchone()
-    if now is None or now[0] != release_id:
-        raise UserError(
-            f"the candidate carries tables over from release {release_id}, but "
-            f"{f'release {now[0]}' if now else 'no release'} is current now",
-            hint="run the release chain again; published tables stay unchanged",
-        )
+    _refuse_stale_carry(release_id, now[0] if now else None)
     for table in sorted(carried):
         conn.execute(sql.SQL("drop view {}").format(sql.Identifier(CANDIDATE, table)))
         conn.execute(
@@ -289,17 +289,17 @@ def complete_archive(conn, release_id: int) -> dict[str, str]:
     copied: dict[str, str] = {}
     with conn.transaction():
         conn.execute("select pg_advisory_xact_lock(hashtext(%s))", (PUBLISH_LOCK,))
-        holders = conn.execute(
-            "select r.schema_name, r.table_hashes from meta.releases as r "
-            "join pg_namespace as n on n.nspname = r.schema_name where r.release_id <> %s "
-            "order by r.status = 'current' desc, r.release_id desc",
-            (release_id,),
-        ).fetchall()
+        holders = [
+            (s, h or {}, set(schema_tables(conn, s)))
+            for s, h in conn.execute(
+                "select r.schema_name, r.table_hashes from meta.releases as r "
+                "join pg_namespace as n on n.nspname = r.schema_name where r.release_id <> %s "
+                "order by r.status = 'current' desc, r.release_id desc",
+                (release_id,),
+            ).fetchall()
+        ]
         for table in missing:
-            holder = next(
-                (s for s, h in holders if (h or {}).get(table) == hashes[table] and table in schema_tables(conn, s)),
-                None,
-            )
+            holder = next((s for s, h, held in holders if h.get(table) == hashes[table] and table in held), None)
             if holder is None:
                 raise UserError(
                     f"release {release_id} ({schema}) lacks table {table}, and no kept release holds the same table",
@@ -366,13 +366,8 @@ def publish(
         current = _current(conn)
         if carried:
             # the carried tables ARE the current release's: its record has their hashes and rows
-            stale = sorted({r for r in carried.values() if not current or r != current[0]})
-            if stale:
-                raise UserError(
-                    f"the candidate carries tables over from release {', '.join(map(str, stale))}, but "
-                    f"{f'release {current[0]}' if current else 'no release'} is current now",
-                    hint="run the release chain again; published tables stay unchanged",
-                )
+            for carried_from in sorted(set(carried.values())):
+                _refuse_stale_carry(carried_from, current[0] if current else None)
             counts.update(
                 conn.execute(
                     "select key, value::bigint from meta.releases, jsonb_each_text(row_counts) "

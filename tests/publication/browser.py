@@ -22,7 +22,7 @@ CHROMIUM_ARGS = [
 
 
 def open_portal(page, url: str) -> None:
-    """Open the portal at ``url`` and wait until it has rendered in the language the URL asks for.
+    """Open the portal at ``url`` and wait until it has rendered (``<html data-rendered>``, set by portal.js).
 
     ``networkidle`` alone is not enough: parsing plotly.min.js can outlast the 500 ms without requests on a
     busy machine, and the page is then still empty (a flake met in CI).
