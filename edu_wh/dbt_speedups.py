@@ -1,4 +1,4 @@
-"""Cheaper stand-ins for three slow dbt internals, applied before dbt runs in-process.
+"""Cheaper stand-ins for five slow dbt internals, applied before dbt runs in-process.
 
 1. Behaviour flags' source module.
 
@@ -29,12 +29,45 @@ which drops it below the logger's level (``_Logger.write_line``): with ``--quiet
 ``warn``, thousands of lines per build were formatted for nothing. The stand-in asks the Python
 logger first and formats only lines it will write; what is written is unchanged.
 
+4. Events built through ``ParseDict``. Every dbt event (each SQL statement, connection, node start and
+result: some 20 per node) builds its protobuf message twice with ``google.protobuf.json_format.ParseDict``,
+a pure-Python walk over the fields: in ``BaseEvent.__init__``, and again, wrapped with the event's info
+(level, time, thread...), in ``msg_from_base_event`` when it is fired. py-spy put the two at ~30 % of the
+Python time of dbt's threads in an incremental build, which is Python-bound (one core, the GIL). The
+stand-ins hand the same fields to the message classes themselves (upb, in C; the time as a datetime
+rather than a text parsed back) and keep the originals for whatever a constructor does not take as it
+is (a timestamp given as text, positional arguments, a wrong type): those events are built, or refused,
+exactly as before.
+
+5. A type tester per query result. Every query result dbt reads (a test's failure count, a relation's
+columns) becomes an agate table, and ``dbt_common.clients.agate_helper.build_type_tester`` builds new
+agate types for each one, among them two date-time types that each compile parsedatetime's regular
+expressions (~6 % of the threads' Python time); ``empty_table`` (every statement that fetches nothing)
+does the same through agate's default tester. The stand-in builds one tester per set of text-only
+columns and one empty table, and reuses them: agate testers and tables are not changed once built.
+
+6. The graph summary. Each ``dbt build`` writes ``target/graph_summary.json`` (every node's name, type
+and successors, twice: with and without the test edges), and ``Linker.get_graph_summary`` serialises
+each whole node (``to_dict``) to read its type: ~0.05 s of every invocation, a fixed cost that weighs
+on a small incremental build. The stand-in reads the type from the node; the file is the same.
+
+7. Garbage collection during an invocation. dbt allocates a great many short-lived objects per node
+(events, Jinja contexts, a namespace of every macro), so Python's cyclic collector runs its young
+generation every 700 allocations and, every hundred of those, a full collection that walks every
+object in the process: the loaded manifest, and in an Airflow task or the test suite Airflow and GX
+as well. In an incremental build that was ~18 % of dbt's Python time. The stand-in wraps
+``dbtRunner.invoke``: the objects that exist when the invocation starts are frozen (``gc.freeze``:
+not collected, not walked) and the young generation is collected every 20,000 allocations instead of
+700; both are undone when the invocation returns. Cycles are still collected, later.
+
 ``tests/test_dbt_speedups.py`` checks each against the locked dbt, on the real warehouse.
 """
 
 from __future__ import annotations
 
+import gc
 import sys
+import threading
 
 
 def _default_source() -> str:
@@ -148,6 +181,200 @@ def _apply_connection_reuse() -> bool:
     return True
 
 
+def _event_init_by_message_class(original):
+    def __init__(self, *args, **kwargs) -> None:
+        msg_cls = getattr(self.PROTO_TYPES_MODULE, type(self).__name__, None)
+        if not args and msg_cls is not None:
+            fields = dict(kwargs)
+            for key in ("base_msg", "msg"):  # as the original: these are sent as text
+                if key in fields:
+                    fields[key] = str(fields[key])
+            try:
+                message = msg_cls(**fields)
+            except Exception:  # noqa: BLE001 - the original builds it, or reports why it cannot
+                pass
+            else:
+                self.pb_msg = message
+                return
+        original(self, *args, **kwargs)
+
+    __init__.original = original
+    return __init__
+
+
+def _apply_event_init() -> bool:
+    try:
+        from dbt_common.events import base_types
+        from google.protobuf.json_format import ParseDict
+    except ImportError:
+        return False
+    cls = getattr(base_types, "BaseEvent", None)
+    init = cls.__dict__.get("__init__") if cls is not None else None
+    if init is None or getattr(init, "original", None) is not None:
+        return init is not None
+    if getattr(base_types, "ParseDict", None) is not ParseDict:  # the original no longer builds it this way
+        return False
+    cls.__init__ = _event_init_by_message_class(init)
+    return True
+
+
+def _msg_by_message_class(original):
+    from datetime import UTC, datetime
+
+    from dbt_common.events import base_types
+    from google.protobuf.timestamp_pb2 import Timestamp
+
+    def msg_from_base_event(event, level=None):
+        msg_cls = getattr(event.PROTO_TYPES_MODULE, f"{type(event).__name__}Msg", None)
+        if msg_cls is None:
+            return original(event, level=level)
+        msg_level: str = level.value if level else event.level_tag().value
+        assert msg_level is not None
+        ts = Timestamp()
+        ts.FromDatetime(datetime.now(UTC).replace(tzinfo=None))  # the original: this as text, parsed back
+        info = {
+            "level": msg_level,
+            "msg": event.message(),
+            "invocation_id": base_types.get_invocation_id(),
+            "extra": base_types.get_global_metadata_vars(),
+            "ts": ts,
+            "pid": base_types.get_pid(),
+            "thread": base_types.get_thread_name(),
+            "code": event.code(),
+            "name": type(event).__name__,
+        }
+        try:
+            message = msg_cls(info=info)
+        except Exception:  # noqa: BLE001 - the original builds it, or reports why it cannot
+            return original(event, level=level)
+        message.data.CopyFrom(event.pb_msg)
+        return message
+
+    msg_from_base_event.original = original
+    return msg_from_base_event
+
+
+def _apply_event_messages() -> bool:
+    try:
+        from dbt_common.events import base_types, event_manager
+    except ImportError:
+        return False
+    original = getattr(base_types, "msg_from_base_event", None)
+    if original is None or getattr(event_manager, "msg_from_base_event", None) is not original:
+        return getattr(event_manager.msg_from_base_event, "original", None) is not None
+    stand_in = _msg_by_message_class(original)
+    base_types.msg_from_base_event = event_manager.msg_from_base_event = stand_in
+    return True
+
+
+def _cached_type_testers(original):
+    from functools import lru_cache
+
+    @lru_cache(maxsize=256)
+    def cached(text_columns: frozenset, string_null_values):
+        return original(text_columns, string_null_values=string_null_values)
+
+    def build_type_tester(text_columns, string_null_values=("null", "")):
+        nulls = tuple(string_null_values) if string_null_values is not None else None
+        return cached(frozenset(text_columns), nulls)
+
+    build_type_tester.original = original
+    return build_type_tester
+
+
+def _apply_type_testers() -> bool:
+    try:
+        from dbt_common.clients import agate_helper
+    except ImportError:
+        return False
+    build, empty = getattr(agate_helper, "build_type_tester", None), getattr(agate_helper, "empty_table", None)
+    if build is None or empty is None:
+        return False
+    if getattr(build, "original", None) is None:
+        agate_helper.build_type_tester = _cached_type_testers(build)
+    if getattr(empty, "original", None) is None:
+        table = empty()
+
+        def empty_table():
+            return table
+
+        empty_table.original = empty
+        agate_helper.empty_table = empty_table
+    return True
+
+
+def _graph_summary_by_type(original):
+    def get_graph_summary(self, manifest):
+        graph_nodes = {}
+        index_dict = {}
+        for node_index, node_name in enumerate(self.graph):
+            index_dict[node_name] = node_index
+            graph_nodes[node_index] = {"name": node_name, "type": str(manifest.expect(node_name).resource_type.value)}
+        for node in graph_nodes.values():
+            successors = [index_dict[n] for n in self.graph.successors(node["name"])]
+            if successors:
+                node["succ"] = successors
+        return graph_nodes
+
+    get_graph_summary.original = original
+    return get_graph_summary
+
+
+def _apply_graph_summary() -> bool:
+    try:
+        from dbt.compilation import Linker
+    except ImportError:
+        return False
+    original = Linker.__dict__.get("get_graph_summary")
+    if original is None:
+        return False
+    if getattr(original, "original", None) is None:
+        Linker.get_graph_summary = _graph_summary_by_type(original)
+    return True
+
+
+#: the young generation's threshold during an invocation (Python's default: 700)
+INVOCATION_GC_THRESHOLD = 20_000
+_gc_lock = threading.Lock()
+_gc_depth = 0
+_gc_saved: tuple[int, ...] = ()
+
+
+def _invoke_with_gc_tuned(original):
+    def invoke(self, *args, **kwargs):
+        global _gc_depth, _gc_saved
+        with _gc_lock:
+            if _gc_depth == 0:
+                _gc_saved = gc.get_threshold()
+                gc.freeze()
+                gc.set_threshold(max(_gc_saved[0], INVOCATION_GC_THRESHOLD), *_gc_saved[1:])
+            _gc_depth += 1
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            with _gc_lock:
+                _gc_depth -= 1
+                if _gc_depth == 0:
+                    gc.set_threshold(*_gc_saved)
+                    gc.unfreeze()
+
+    invoke.original = original
+    return invoke
+
+
+def _apply_invocation_gc() -> bool:
+    try:
+        from dbt.cli.main import dbtRunner
+    except ImportError:
+        return False
+    original = dbtRunner.__dict__.get("invoke")
+    if original is None:
+        return False
+    if getattr(original, "original", None) is None:
+        dbtRunner.invoke = _invoke_with_gc_tuned(original)
+    return True
+
+
 #: which stand-ins are in place (after :func:`apply`)
 applied: dict[str, bool] = {}
 
@@ -160,6 +387,11 @@ def apply() -> bool:
         ("default_source", _apply_default_source),
         ("connection_reuse", _apply_connection_reuse),
         ("log_levels", _apply_log_levels),
+        ("event_init", _apply_event_init),
+        ("event_messages", _apply_event_messages),
+        ("type_testers", _apply_type_testers),
+        ("graph_summary", _apply_graph_summary),
+        ("invocation_gc", _apply_invocation_gc),
     )
     for name, stand_in in stand_ins:
         if not applied.get(name):

@@ -1,6 +1,8 @@
 """The dbt stand-ins (edu_wh/dbt_speedups.py) still apply to the locked dbt and give the originals'
 answers: the behaviour flags' source (in a fresh interpreter, so the original is really the original),
-connections kept between nodes (a real build on the real warehouse), log lines formatted only when kept."""
+connections kept between nodes (a real build on the real warehouse), log lines formatted only when kept,
+events and their messages built without ``ParseDict``, reused type testers, the graph summary and the
+collector's settings during an invocation (a real build, every event rebuilt by both and compared)."""
 
 from __future__ import annotations
 
@@ -166,3 +168,101 @@ def test_a_released_connection_is_kept_only_when_its_session_is_clean(warehouse)
     assert cursor.fetchone() == (True,)
     handle.close()  # the session is gone: closed, as dbt does
     assert released(handle, counted_open=False).state == ConnectionState.CLOSED
+
+
+def test_a_build_fires_the_events_the_originals_would_build(seeded, monkeypatch):
+    """Every event of a real build (a table from the seeds and its tests), built again by the stand-ins
+    and by the originals from the same arguments: the same messages and the same wrapped messages (all
+    but the time); the graph summary the same; the collector tuned during the invocation only."""
+    import copy
+    import gc
+
+    from dbt.compilation import Linker
+    from dbt_common.events import base_types
+
+    from edu_wh.dbt_runner import dbt_command
+
+    assert dbt_speedups.apply() and all(dbt_speedups.applied.values()), dbt_speedups.applied
+    init, wrap = base_types.BaseEvent.__init__, base_types.msg_from_base_event
+    summary = Linker.get_graph_summary
+    recorded, summaries, thresholds, finished = [], [], [], {}
+
+    def recording_init(self, *args, **kwargs):
+        try:
+            kept = copy.deepcopy(kwargs)
+        except Exception:  # noqa: BLE001 - an argument that cannot be copied: compare what can be
+            kept = None
+        if kept is not None:
+            recorded.append((type(self), args, kept))
+        init(self, *args, **kwargs)
+
+    def comparing_summary(self, manifest):
+        ours = summary(self, manifest)
+        summaries.append(ours == summary.original(self, manifest))
+        return ours
+
+    def callback(msg) -> None:
+        thresholds.append(gc.get_threshold()[0])
+        if msg.info.name == "NodeFinished":
+            finished[msg.data.node_info.unique_id] = msg.data.run_result.status
+
+    monkeypatch.setattr(base_types.BaseEvent, "__init__", recording_init)
+    monkeypatch.setattr(Linker, "get_graph_summary", comparing_summary)
+    before = (gc.get_threshold(), gc.get_freeze_count())
+    dbt_command(
+        ["build", "--select", "dim_indicator", "--indirect-selection", "cautious"],
+        env={"DBT_WRITE_JSON": "false"},
+        callbacks=[callback],
+    )
+    assert (gc.get_threshold(), gc.get_freeze_count()) == before
+    assert set(thresholds) == {dbt_speedups.INVOCATION_GC_THRESHOLD}
+    monkeypatch.undo()
+
+    assert finished and set(finished.values()) == {"success", "pass"}, finished
+    assert [unique_id.split(".")[0] for unique_id in finished].count("test") >= 2
+    assert summaries == [True, True]  # dbt build: the graph, then the graph with the test edges
+    direct = fallback = 0
+    for cls, args, kwargs in recorded:
+        ours, theirs = cls.__new__(cls), cls.__new__(cls)
+        init(ours, *args, **copy.deepcopy(kwargs))
+        init.original(theirs, *args, **copy.deepcopy(kwargs))
+        assert ours.pb_msg == theirs.pb_msg, (cls.__name__, kwargs)
+        try:
+            getattr(cls.PROTO_TYPES_MODULE, cls.__name__)(**kwargs)
+            direct += 1
+        except Exception:  # noqa: BLE001 - the stand-in handed this one to the original
+            fallback += 1
+        for level in (None, base_types.EventLevel.INFO):
+            wrapped, original = wrap(ours, level=level), wrap.original(theirs, level=level)
+            assert abs(wrapped.info.ts.ToDatetime() - original.info.ts.ToDatetime()).total_seconds() < 5
+            wrapped.info.ClearField("ts")
+            original.info.ClearField("ts")
+            assert wrapped == original, cls.__name__
+    assert len(recorded) > 100 and direct > 4 * fallback, (len(recorded), direct, fallback)
+
+
+def test_reused_type_testers_read_results_as_new_ones_do():
+    """Query results read into agate tables with the cached testers get the types and values that new
+    testers give, text-only columns included; the empty table is the one agate builds."""
+    from datetime import date, datetime
+    from decimal import Decimal
+
+    from dbt_common.clients import agate_helper
+
+    assert dbt_speedups.apply()
+    rows = [
+        [1, Decimal("2.5"), date(2024, 1, 2), datetime(2024, 1, 2, 3, 4, 5), True, "005", "", None],
+        [None, None, None, None, None, "null", "x", "7"],
+    ]
+    names = ["i", "n", "d", "ts", "b", "code", "blank", "mixed"]
+    cached, original = agate_helper.build_type_tester, agate_helper.build_type_tester.original
+
+    def read(build, text_only):
+        table = agate_helper.agate.Table(rows, names, column_types=build(text_only, string_null_values=()))
+        return [type(t).__name__ for t in table.column_types], [list(r.values()) for r in table.rows]
+
+    for text_only in ((), {"code", "blank"}, {"code", "blank", "mixed"}):
+        assert read(cached, text_only) == read(original, text_only), text_only
+        assert cached(text_only, string_null_values=()) is cached(set(text_only), string_null_values=())
+    ours, theirs = agate_helper.empty_table(), agate_helper.empty_table.original()
+    assert ours is agate_helper.empty_table() and ours.column_names == theirs.column_names and len(ours.rows) == 0
