@@ -151,7 +151,9 @@ def _dbt_md(s: dict) -> list[str]:
         "section 4), and `dbt build --select source:budget.budget_execution_rows+`; the incremental figure is all "
         "three. The "
         "no-op run is the plan of a run with nothing new (dbt and the gate are skipped). Times are wall time "
-        "(partial parse on, manifest parsed before).",
+        "(partial parse on, manifest parsed before; dbt in-process with the project's stand-ins for slow dbt "
+        "internals, `edu_wh/dbt_speedups.py`, as every dbt run of the pipeline has them). The incremental build is "
+        "bound by dbt's Python on one core (the GIL), the full build by both cores (PostgreSQL's queries and dbt).",
         "",
         "| scale | world | full build (s) | incremental: plan + carry-over + dbt (s) | incremental ÷ full | rebuilt tables | no-op (s) |",
         "|---:|---|---:|---:|---:|---|---:|",
