@@ -181,6 +181,17 @@ def _apply_connection_reuse() -> bool:
     return True
 
 
+def _wrap(owner, name: str, make) -> bool:
+    """Put ``make(original)`` in place of ``owner.<name>`` (a class's own attribute, or a module's) once:
+    a stand-in carries its ``original``. False when the attribute is gone."""
+    original = owner.__dict__.get(name)
+    if original is None:
+        return False
+    if getattr(original, "original", None) is None:
+        setattr(owner, name, make(original))
+    return True
+
+
 def _event_init_by_message_class(original):
     def __init__(self, *args, **kwargs) -> None:
         msg_cls = getattr(self.PROTO_TYPES_MODULE, type(self).__name__, None)
@@ -208,14 +219,9 @@ def _apply_event_init() -> bool:
         from google.protobuf.json_format import ParseDict
     except ImportError:
         return False
-    cls = getattr(base_types, "BaseEvent", None)
-    init = cls.__dict__.get("__init__") if cls is not None else None
-    if init is None or getattr(init, "original", None) is not None:
-        return init is not None
     if getattr(base_types, "ParseDict", None) is not ParseDict:  # the original no longer builds it this way
         return False
-    cls.__init__ = _event_init_by_message_class(init)
-    return True
+    return hasattr(base_types, "BaseEvent") and _wrap(base_types.BaseEvent, "__init__", _event_init_by_message_class)
 
 
 def _msg_by_message_class(original):
@@ -287,20 +293,19 @@ def _apply_type_testers() -> bool:
         from dbt_common.clients import agate_helper
     except ImportError:
         return False
-    build, empty = getattr(agate_helper, "build_type_tester", None), getattr(agate_helper, "empty_table", None)
-    if build is None or empty is None:
-        return False
-    if getattr(build, "original", None) is None:
-        agate_helper.build_type_tester = _cached_type_testers(build)
-    if getattr(empty, "original", None) is None:
-        table = empty()
+    return _wrap(agate_helper, "build_type_tester", _cached_type_testers) and _wrap(
+        agate_helper, "empty_table", _one_empty_table
+    )
 
-        def empty_table():
-            return table
 
-        empty_table.original = empty
-        agate_helper.empty_table = empty_table
-    return True
+def _one_empty_table(original):
+    table = original()
+
+    def empty_table():
+        return table
+
+    empty_table.original = original
+    return empty_table
 
 
 def _graph_summary_by_type(original):
@@ -325,12 +330,7 @@ def _apply_graph_summary() -> bool:
         from dbt.compilation import Linker
     except ImportError:
         return False
-    original = Linker.__dict__.get("get_graph_summary")
-    if original is None:
-        return False
-    if getattr(original, "original", None) is None:
-        Linker.get_graph_summary = _graph_summary_by_type(original)
-    return True
+    return _wrap(Linker, "get_graph_summary", _graph_summary_by_type)
 
 
 #: the young generation's threshold during an invocation (Python's default: 700)
@@ -367,12 +367,7 @@ def _apply_invocation_gc() -> bool:
         from dbt.cli.main import dbtRunner
     except ImportError:
         return False
-    original = dbtRunner.__dict__.get("invoke")
-    if original is None:
-        return False
-    if getattr(original, "original", None) is None:
-        dbtRunner.invoke = _invoke_with_gc_tuned(original)
-    return True
+    return _wrap(dbtRunner, "invoke", _invoke_with_gc_tuned)
 
 
 #: which stand-ins are in place (after :func:`apply`)
