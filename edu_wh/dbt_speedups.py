@@ -57,8 +57,9 @@ generation every 700 allocations and, every hundred of those, a full collection 
 object in the process: the loaded manifest, and in an Airflow task or the test suite Airflow and GX
 as well. In an incremental build that was ~18 % of dbt's Python time. The stand-in wraps
 ``dbtRunner.invoke``: the objects that exist when the invocation starts are frozen (``gc.freeze``:
-not collected, not walked) and the young generation is collected every 20,000 allocations instead of
-700; both are undone when the invocation returns. Cycles are still collected, later.
+not collected, not walked; unless the process froze objects itself, which then stay as they are) and
+the young generation is collected every 20,000 allocations instead of 700; both are undone when the
+invocation returns. Cycles are still collected, later.
 
 ``tests/test_dbt_speedups.py`` checks each against the locked dbt, on the real warehouse.
 """
@@ -338,15 +339,20 @@ INVOCATION_GC_THRESHOLD = 20_000
 _gc_lock = threading.Lock()
 _gc_depth = 0
 _gc_saved: tuple[int, ...] = ()
+_gc_froze = False
 
 
 def _invoke_with_gc_tuned(original):
     def invoke(self, *args, **kwargs):
-        global _gc_depth, _gc_saved
+        global _gc_depth, _gc_saved, _gc_froze
         with _gc_lock:
             if _gc_depth == 0:
                 _gc_saved = gc.get_threshold()
-                gc.freeze()
+                # a process that froze objects itself (a worker forked by Airflow's LocalExecutor keeps
+                # its parent's objects frozen for copy-on-write) keeps them so: no freeze, no unfreeze
+                _gc_froze = gc.get_freeze_count() == 0
+                if _gc_froze:
+                    gc.freeze()
                 gc.set_threshold(max(_gc_saved[0], INVOCATION_GC_THRESHOLD), *_gc_saved[1:])
             _gc_depth += 1
         try:
@@ -356,7 +362,8 @@ def _invoke_with_gc_tuned(original):
                 _gc_depth -= 1
                 if _gc_depth == 0:
                     gc.set_threshold(*_gc_saved)
-                    gc.unfreeze()
+                    if _gc_froze:
+                        gc.unfreeze()
 
     invoke.original = original
     return invoke

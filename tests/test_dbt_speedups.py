@@ -202,7 +202,7 @@ def test_a_build_fires_the_events_the_originals_would_build(seeded, monkeypatch)
         return ours
 
     def callback(msg) -> None:
-        thresholds.append(gc.get_threshold()[0])
+        thresholds.append((gc.get_threshold()[0], gc.get_freeze_count() > 0))
         if msg.info.name == "NodeFinished":
             finished[msg.data.node_info.unique_id] = msg.data.run_result.status
 
@@ -215,7 +215,7 @@ def test_a_build_fires_the_events_the_originals_would_build(seeded, monkeypatch)
         callbacks=[callback],
     )
     assert (gc.get_threshold(), gc.get_freeze_count()) == before
-    assert set(thresholds) == {dbt_speedups.INVOCATION_GC_THRESHOLD}
+    assert set(thresholds) == {(dbt_speedups.INVOCATION_GC_THRESHOLD, True)}
     monkeypatch.undo()
 
     assert finished and set(finished.values()) == {"success", "pass"}, finished
@@ -266,3 +266,26 @@ def test_reused_type_testers_read_results_as_new_ones_do():
         assert cached(text_only, string_null_values=()) is cached(set(text_only), string_null_values=())
     ours, theirs = agate_helper.empty_table(), agate_helper.empty_table.original()
     assert ours is agate_helper.empty_table() and ours.column_names == theirs.column_names and len(ours.rows) == 0
+
+
+def test_an_invocation_leaves_objects_the_process_froze_itself_frozen():
+    """Airflow's LocalExecutor forks its workers with the parent's objects frozen (copy-on-write): an
+    invocation there neither freezes more nor unfreezes them; elsewhere it freezes and unfreezes."""
+    import gc
+
+    invoke = dbt_speedups._invoke_with_gc_tuned(lambda runner: (gc.get_freeze_count(), gc.get_threshold()[0]))
+    threshold = gc.get_threshold()
+    assert gc.get_freeze_count() == 0
+    frozen_inside, tuned = invoke(None)
+    assert frozen_inside > 0 and tuned == dbt_speedups.INVOCATION_GC_THRESHOLD
+    assert (gc.get_freeze_count(), gc.get_threshold()) == (0, threshold)
+    gc.freeze()
+    try:
+        before = gc.get_freeze_count()  # (frozen objects may still be freed by their reference counts)
+        unfrozen = [[] for _ in range(1000)]  # what a second freeze would add
+        frozen_inside, tuned = invoke(None)
+        assert len(unfrozen) == 1000
+        assert before - 100 < frozen_inside <= before and tuned == dbt_speedups.INVOCATION_GC_THRESHOLD
+        assert before - 100 < gc.get_freeze_count() <= before and gc.get_threshold() == threshold
+    finally:
+        gc.unfreeze()
