@@ -1,4 +1,4 @@
-"""Cheaper stand-ins for five slow dbt internals, applied before dbt runs in-process.
+"""Cheaper stand-ins for seven slow dbt internals, applied before dbt runs in-process.
 
 1. Behaviour flags' source module.
 
@@ -267,8 +267,9 @@ def _apply_event_messages() -> bool:
     except ImportError:
         return False
     original = getattr(base_types, "msg_from_base_event", None)
-    if original is None or getattr(event_manager, "msg_from_base_event", None) is not original:
-        return getattr(event_manager.msg_from_base_event, "original", None) is not None
+    fired_with = getattr(event_manager, "msg_from_base_event", None)
+    if original is None or fired_with is not original:  # in place already, or the original moved
+        return getattr(fired_with, "original", None) is not None
     stand_in = _msg_by_message_class(original)
     base_types.msg_from_base_event = event_manager.msg_from_base_event = stand_in
     return True
