@@ -71,6 +71,17 @@ import sys
 import threading
 
 
+def _wrap(owner, name: str, make) -> bool:
+    """Put ``make(original)`` in place of ``owner.<name>`` (a class's own attribute, or a module's) once:
+    a stand-in carries its ``original``. False when the attribute is gone."""
+    original = owner.__dict__.get(name)
+    if original is None:
+        return False
+    if getattr(original, "original", None) is None:
+        setattr(owner, name, make(original))
+    return True
+
+
 def _default_source() -> str:
     frame = sys._getframe(1)
     while frame is not None:
@@ -150,10 +161,7 @@ def _apply_log_levels() -> bool:
     except ImportError:
         return False
     cls = getattr(dbt_logger, "_Logger", None)
-    if cls is None or not hasattr(dbt_logger, "_is_print_event") or "write_line" not in cls.__dict__:
-        return False
-    cls.write_line = _write_line_if_kept(cls.write_line)
-    return True
+    return cls is not None and hasattr(dbt_logger, "_is_print_event") and _wrap(cls, "write_line", _write_line_if_kept)
 
 
 def _apply_default_source() -> bool:
@@ -179,17 +187,6 @@ def _apply_connection_reuse() -> bool:
         return False
     PostgresConnectionManager.open = _open_with_session_role(open_)
     BaseConnectionManager.release = _release_keeping_open
-    return True
-
-
-def _wrap(owner, name: str, make) -> bool:
-    """Put ``make(original)`` in place of ``owner.<name>`` (a class's own attribute, or a module's) once:
-    a stand-in carries its ``original``. False when the attribute is gone."""
-    original = owner.__dict__.get(name)
-    if original is None:
-        return False
-    if getattr(original, "original", None) is None:
-        setattr(owner, name, make(original))
     return True
 
 

@@ -202,7 +202,7 @@ def carry_over(tables: list[str], release_id: int | None, *, target: str = CANDI
     return rows
 
 
-def _refuse_stale_carry(carried_from: int, current: int | None) -> None:
+def _refuse_stale_carry(carried_from: int | None, current: int | None) -> None:
     """Carried tables stand for one release's tables; once another release is current they stand for nothing."""
     if current != carried_from:
         raise UserError(
